@@ -1,0 +1,73 @@
+/* Single-precision GEMM for the Neural Lens training engine.
+ *
+ * Row-major: C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
+ * The driver (sgemm.c) blocks and packs; each ISA file supplies a micro-kernel
+ * and is compiled with per-function target attributes, so the addon is built
+ * without -march flags and chooses its kernel at run time. */
+#ifndef NL_SGEMM_H
+#define NL_SGEMM_H
+
+#include <stddef.h>
+
+typedef struct {
+  int transA, transB;
+  long M, N, K;
+  float alpha, beta;
+  const float *A; long lda;
+  const float *B; long ldb;
+  float *C; long ldc;
+} nl_gemm_args;
+
+/* Micro-kernel: C[0:mr, 0:nr] = beta * C + sum_p Ap[p] (x) Bp[p], where Ap is a
+ * packed MR x kc panel (MR floats per p) and Bp a packed kc x NR panel (NR
+ * floats per p). Ap already carries alpha. beta == 0 means C is not read. */
+typedef void (*nl_ukernel_fn)(long kc, const float *Ap, const float *Bp,
+                              float *C, long ldc, float beta, int mr, int nr);
+/* Packs the B block B(p0:p0+kc, j0:j0+nc) into NR-wide panels, zero-padded. */
+typedef void (*nl_packb_fn)(const nl_gemm_args *g, long p0, long kc, long j0, long nc,
+                            float *dst, int NR);
+
+typedef struct {
+  const char *name;  /* "avx512", "avx2", "generic" */
+  int MR, NR;        /* micro-tile */
+  int KC, MC, NC;    /* cache blocking */
+  nl_ukernel_fn kernel;
+  nl_packb_fn packB; /* NULL: use the portable packer */
+} nl_isa;
+
+extern const nl_isa nl_isa_avx512;
+extern const nl_isa nl_isa_avx2;
+extern const nl_isa nl_isa_generic;
+
+/* 1 if the running CPU (and OS) supports the ISA. */
+int nl_cpu_has_avx512(void);
+int nl_cpu_has_avx2(void);
+
+const nl_isa *nl_isa_selected(void);
+/* Force an ISA by name ("avx512" | "avx2" | "generic"); returns 0 if unsupported. */
+int nl_isa_select(const char *name);
+
+/* Runs the GEMM (arguments already validated), using up to nl_pool_threads() threads. */
+void nl_sgemm(const nl_gemm_args *g);
+
+/* Portable packers, also used by the ISA files for the easy layouts. */
+void nl_pack_a(const nl_gemm_args *g, long i0, long mc, long p0, long kc, float *dst, int MR);
+void nl_pack_b_generic(const nl_gemm_args *g, long p0, long kc, long j0, long nc, float *dst, int NR);
+
+/* Thread pool (pool.c). fn(ctx, tid, nthreads) runs once per thread; the
+ * caller's thread is tid 0. Falls back to serial when the pool is busy
+ * (e.g. called from two worker_threads at once). */
+typedef void (*nl_task_fn)(void *ctx, int tid, int nthreads);
+void nl_pool_run(nl_task_fn fn, void *ctx, int nthreads);
+int nl_pool_threads(void);
+void nl_pool_set_threads(int n);
+
+/* im2col / col2im for NCHW convolution (im2col.c). */
+void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
+               long sh, long sw, long ph, long pw, long dh, long dw,
+               long OH, long OW, float *col);
+void nl_col2im(const float *col, long C, long H, long W, long kh, long kw,
+               long sh, long sw, long ph, long pw, long dh, long dw,
+               long OH, long OW, float *x);
+
+#endif
