@@ -14,7 +14,7 @@
         "src/pool.c",
         "src/im2col.c"
       ],
-      "defines": ["NAPI_VERSION=8"],
+      "defines": [],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],
       "libraries": ["-lpthread"],

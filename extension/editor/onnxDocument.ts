@@ -11,36 +11,85 @@ import type { OnnxModel } from '../onnx/model';
 import { log } from '../log';
 
 export class OnnxDocument implements vscode.CustomDocument {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after the file changed on disk and was read again. */
+  readonly onDidReload = this.changed.event;
+  private watcher: vscode.FileSystemWatcher | undefined;
+
   private constructor(
     readonly uri: vscode.Uri,
-    readonly model: OnnxModel | undefined,
-    readonly view: GraphViewModel | null,
-    readonly error: ModelError | undefined,
+    private loaded: Loaded,
   ) {}
 
+  get model(): OnnxModel | undefined {
+    return this.loaded.model;
+  }
+  get view(): GraphViewModel | null {
+    return this.loaded.view;
+  }
+  get error(): ModelError | undefined {
+    return this.loaded.error;
+  }
+
   static async open(uri: vscode.Uri): Promise<OnnxDocument> {
-    const fileName = path.basename(uri.path);
-    const started = Date.now();
-    try {
-      const bytes = await readBytes(uri);
-      // The reader and view builder load on first use so activation stays light.
-      const { readModel } = await import('../onnx/reader');
-      const { buildGraphView } = await import('../graph/buildGraphView');
-      const model = readModel(bytes, { path: uri.scheme === 'file' ? uri.fsPath : undefined });
-      const view = buildGraphView(model, { fileName, fileSize: bytes.byteLength });
-      log.info(`Opened ${fileName}: ${view.summary.nodeCount} nodes, ${view.summary.parameterCount} parameters in ${Date.now() - started} ms`);
-      for (const w of view.warnings) log.warn(`${fileName}: ${w}`);
-      return new OnnxDocument(uri, model, view, undefined);
-    } catch (e) {
-      const error = toModelError(e, fileName);
-      log.error(`Could not open ${fileName}: ${error.message}`);
-      return new OnnxDocument(uri, undefined, null, error);
-    }
+    const doc = new OnnxDocument(uri, await load(uri));
+    doc.watch();
+    return doc;
+  }
+
+  /** Re-reads the model when its file changes on disk (e.g. re-exported from PyTorch). */
+  private watch(): void {
+    if (this.uri.scheme !== 'file') return;
+    const folder = vscode.Uri.joinPath(this.uri, '..');
+    const pattern = new vscode.RelativePattern(folder, path.basename(this.uri.path));
+    this.watcher = vscode.workspace.createFileSystemWatcher(pattern, true, false, true);
+    let timer: NodeJS.Timeout | undefined;
+    this.watcher.onDidChange(() => {
+      // Writers often touch a file several times in a row; read once they are done.
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        this.release();
+        this.loaded = await load(this.uri);
+        this.changed.fire();
+      }, 300);
+    });
+  }
+
+  private release(): void {
+    // External-data file handles belong to the model; let it release them if it holds any.
+    (this.loaded.model as { close?: () => void } | undefined)?.close?.();
   }
 
   dispose(): void {
-    // External-data file handles belong to the model; let it release them if it holds any.
-    (this.model as { close?: () => void } | undefined)?.close?.();
+    this.watcher?.dispose();
+    this.changed.dispose();
+    this.release();
+  }
+}
+
+interface Loaded {
+  model: OnnxModel | undefined;
+  view: GraphViewModel | null;
+  error: ModelError | undefined;
+}
+
+async function load(uri: vscode.Uri): Promise<Loaded> {
+  const fileName = path.basename(uri.path);
+  const started = Date.now();
+  try {
+    const bytes = await readBytes(uri);
+    // The reader and view builder load on first use so activation stays light.
+    const { readModel } = await import('../onnx/reader');
+    const { buildGraphView } = await import('../graph/buildGraphView');
+    const model = readModel(bytes, { path: uri.scheme === 'file' ? uri.fsPath : undefined });
+    const view = buildGraphView(model, { fileName, fileSize: bytes.byteLength });
+    log.info(`Opened ${fileName}: ${view.summary.nodeCount} nodes, ${view.summary.parameterCount} parameters in ${Date.now() - started} ms`);
+    for (const w of view.warnings) log.warn(`${fileName}: ${w}`);
+    return { model, view, error: undefined };
+  } catch (e) {
+    const error = toModelError(e, fileName);
+    log.error(`Could not open ${fileName}: ${error.message}`);
+    return { model: undefined, view: null, error };
   }
 }
 

@@ -28,6 +28,7 @@ export class ViewerSession implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: FromWebview) => {
         this.handle(m).catch((e) => log.error(`Viewer message ${m?.type} failed: ${(e as Error).message}`));
       }),
+      document.onDidReload(() => this.sendInit()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('neuralLens')) this.sendInit();
       }),

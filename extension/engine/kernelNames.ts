@@ -26,7 +26,6 @@ export const K = {
   Gather: 'Gather', GatherGrad: 'GatherGrad', GatherElements: 'GatherElements', GatherElementsGrad: 'GatherElementsGrad',
   Expand: 'Expand', Pad: 'Pad', PadGrad: 'PadGrad', Resize: 'Resize', ResizeGrad: 'ResizeGrad',
   // losses
-  SoftmaxCrossEntropy: 'SoftmaxCrossEntropy', SoftmaxCrossEntropyGrad: 'SoftmaxCrossEntropyGrad',
   NllLoss: 'NllLoss', NllLossGrad: 'NllLossGrad',
 } as const;
 

@@ -80,7 +80,8 @@ cat > "$TMP/ud/User/settings.json" <<'JSON'
   "extensions.autoUpdate": false, "extensions.ignoreRecommendations": true, "update.mode": "none",
   "chat.disableAIFeatures": true, "workbench.tips.enabled": false, "security.workspace.trust.enabled": false,
   "terminal.integrated.gpuAcceleration": "off", "workbench.enableExperiments": false,
-  "files.simpleDialog.enable": true, "window.restoreWindows": "none", "workbench.editor.enablePreview": false }
+  "files.simpleDialog.enable": true, "window.restoreWindows": "none", "workbench.editor.enablePreview": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden", "workbench.welcomePage.walkthroughs.openOnInstall": false }
 JSON
 CS=(env -u VSCODE_OPTIONS -u NODE_OPTIONS "$N24" "$CS_ENTRY" --user-data-dir "$TMP/ud" --extensions-dir "$TMP/exts")
 "${CS[@]}" --install-extension "$VSIX" > "$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; die "vsix install failed"; }

@@ -1,7 +1,7 @@
 // The single import point for GEMM: every matmul, Gemm and convolution (im2col) in the CPU
 // backend calls gemm() below. Swapping in the fast SIMD sgemm is the one import line.
 
-import { sgemm as fastSgemm } from './referenceGemm';
+import { sgemm as fastSgemm } from './gemm';
 import { referenceGemm } from './referenceGemm';
 
 type F = Float32Array | Float64Array;

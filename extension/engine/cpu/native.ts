@@ -1,0 +1,110 @@
+/**
+ * Loader for the optional native kernels addon (native/, plain N-API C).
+ *
+ * The addon is built from source by `npm ci` (package.json "install" runs
+ * native/install.mjs). It is optional: when it is missing or fails to load,
+ * `loadNative()` returns the reason and callers use their JS kernels.
+ *
+ * Loaded with `process.dlopen` rather than `require`, so bundlers leave it
+ * alone and the same code works from the repo (tsx), from dist/ (esbuild
+ * bundle, VS Code / code-server / Electron) and from the CLI.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Raw addon surface; see native/src/addon.c. Offsets and lengths are in elements. */
+export interface NativeKernels {
+  sgemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+    beta: number, C: Float32Array, cOff: number, ldc: number,
+  ): void;
+  im2col(
+    x: Float32Array, xOff: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
+    col: Float32Array, colOff: number,
+  ): void;
+  col2im(
+    col: Float32Array, colOff: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
+    x: Float32Array, xOff: number,
+  ): void;
+  setThreads(n: number): void;
+  /** Forces a kernel ISA; false when this CPU lacks it. 'auto' restores detection. */
+  setIsa(name: NativeIsa | 'auto'): boolean;
+  info(): NativeInfo;
+}
+
+export type NativeIsa = 'avx512' | 'avx2' | 'generic';
+
+export interface NativeInfo {
+  isa: NativeIsa;
+  avx512: boolean;
+  avx2: boolean;
+  threads: number;
+  mr: number;
+  nr: number;
+  abiVersion: number;
+}
+
+export type NativeLoad =
+  | { ok: true; kernels: NativeKernels; file: string }
+  | { ok: false; reason: string };
+
+/** Bumped with native/src/addon.c when the exported surface changes. */
+const ABI_VERSION = 1;
+export const NATIVE_FILE = 'neural_lens_native.node';
+
+/** Where the addon may be, most specific first. */
+export function nativeCandidates(): string[] {
+  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+  const list: string[] = [];
+  const override = process.env.NEURAL_LENS_NATIVE_PATH;
+  if (override) list.push(override);
+  list.push(
+    path.join(here, NATIVE_FILE), // packaged: dist/neural_lens_native.node beside extension.js
+    path.join(here, 'native', NATIVE_FILE), // packaged: dist/native/
+    path.join(here, '..', 'native', 'build', 'Release', NATIVE_FILE), // dist/ bundle inside the repo
+    path.join(here, '..', '..', '..', 'native', 'build', 'Release', NATIVE_FILE), // extension/engine/cpu (tsx)
+  );
+  return [...new Set(list.map((p) => path.resolve(p)))];
+}
+
+let cached: NativeLoad | undefined;
+
+/** Loads the addon once; later calls return the same result. */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): NativeLoad {
+  const flag = (process.env.NEURAL_LENS_NATIVE ?? '').toLowerCase();
+  if (flag === '0' || flag === 'off' || flag === 'false') {
+    return { ok: false, reason: 'native kernels disabled by NEURAL_LENS_NATIVE=' + process.env.NEURAL_LENS_NATIVE };
+  }
+  const candidates = nativeCandidates();
+  const failures: string[] = [];
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      const mod = { exports: {} as Record<string, unknown> };
+      process.dlopen(mod, file);
+      const k = mod.exports as unknown as NativeKernels;
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'setThreads', 'setIsa', 'info'] as const) {
+        if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
+      }
+      const abi = k.info().abiVersion;
+      if (abi !== ABI_VERSION) throw new Error(`ABI version ${abi}, expected ${ABI_VERSION}; rebuild with "npm run install"`);
+      return { ok: true, kernels: k, file };
+    } catch (e) {
+      failures.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  if (failures.length) return { ok: false, reason: 'native addon failed to load: ' + failures.join('; ') };
+  return {
+    ok: false,
+    reason: `native addon not built (looked for ${candidates.join(', ')}); run "npm run install" and read its output`,
+  };
+}

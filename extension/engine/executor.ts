@@ -1,0 +1,179 @@
+// Runs an EngineGraph forward (recording what backward needs) and backward in reverse
+// topological order (ONNX nodes are stored topologically sorted). micrograd's backward(),
+// over whole tensors: each node's op supplies its own gradient rule.
+
+import type { Backend } from './backend';
+import { K } from './kernelNames';
+import { foldConstants, type EngineGraph, type EngineNode } from './graph';
+import { getOp } from './ops';
+import type { MaybeTensor, OpContext, OpDef } from './ops/op';
+import { Rng } from './rng';
+import { isFloat, shapeStr, type Tensor } from './tensor';
+
+export class NonFiniteError extends Error {
+  constructor(readonly phase: 'forward' | 'backward', readonly nodeName: string, readonly opType: string, readonly valueName: string, public step?: number) {
+    super(`${phase === 'forward' ? 'NaN/Inf produced' : 'NaN/Inf gradient produced'} by ${opType} node "${nodeName}" (value "${valueName}")`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export interface ForwardOptions {
+  training?: boolean;
+  rng?: Rng;
+  /** throw NonFiniteError naming the op as soon as a float value is NaN/Inf */
+  checkFinite?: boolean;
+  /** value names gradients are wanted for (parameters, or inputs in gradient checks) */
+  wrt?: Iterable<string>;
+}
+
+export interface NodeRecord {
+  node: EngineNode;
+  op: OpDef;
+  ctx: OpContext;
+  inputs: MaybeTensor[];
+  outputs: MaybeTensor[];
+  saved: unknown;
+  needs: boolean[];
+}
+
+export interface Tape {
+  values: Map<string, Tensor>;
+  records: NodeRecord[];
+  wrt: Set<string>;
+  /** BatchNorm running statistics computed in training mode: initializer name → new value */
+  stateUpdates: Map<string, Tensor>;
+  checkFinite: boolean;
+}
+
+function firstNonFinite(t: Tensor): boolean {
+  if (!isFloat(t.dtype)) return false;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) { const v = d[i]; if (v - v !== 0) return true; }
+  return false;
+}
+
+interface Plan { nodes: EngineNode[]; constants: Map<string, Tensor>; ops: OpDef[] }
+
+export class Executor {
+  /** Current initializer values (parameters are replaced here by the optimizer). */
+  readonly values: Map<string, Tensor>;
+  private plans = new Map<string, Plan>();
+
+  constructor(readonly graph: EngineGraph, readonly backend: Backend) {
+    this.values = new Map(graph.initializers);
+  }
+
+  private plan(feeds: Map<string, Tensor>): Plan {
+    const sig = this.graph.inputs.map((i) => `${i.name}:${feeds.get(i.name)?.shape.join('x') ?? '-'}`).join('|');
+    let p = this.plans.get(sig);
+    if (!p) {
+      const shapes = new Map<string, number[]>();
+      for (const [k, v] of feeds) shapes.set(k, v.shape.slice());
+      const f = foldConstants(this.graph, shapes);
+      const ops = f.nodes.map((n) => {
+        const op = getOp(n.opType, n.domain);
+        if (!op) throw new Error(`op ${n.opType} (node "${n.name}") is not supported by the engine`);
+        return op;
+      });
+      p = { nodes: f.nodes, constants: f.constants, ops };
+      if (this.plans.size > 16) this.plans.clear();
+      this.plans.set(sig, p);
+    }
+    return p;
+  }
+
+  forward(feeds: Map<string, Tensor> | Record<string, Tensor>, opts: ForwardOptions = {}): Tape {
+    const feedMap = feeds instanceof Map ? feeds : new Map(Object.entries(feeds));
+    const plan = this.plan(feedMap);
+    const values = new Map<string, Tensor>(this.values);
+    for (const [k, v] of plan.constants) values.set(k, v);
+    for (const [k, v] of feedMap) values.set(k, v);
+    for (const i of this.graph.inputs) {
+      if (!values.has(i.name)) throw new Error(`input "${i.name}" was not given`);
+    }
+    const wrt = new Set(opts.wrt ?? []);
+    const needsGrad = new Set<string>(wrt);
+    const rng = opts.rng ?? new Rng(0);
+    const records: NodeRecord[] = [];
+    const stateUpdates = new Map<string, Tensor>();
+    const checkFinite = opts.checkFinite ?? false;
+    for (let k = 0; k < plan.nodes.length; k++) {
+      const node = plan.nodes[k], op = plan.ops[k];
+      const inputs = node.inputs.map((name) => {
+        if (name === '') return undefined;
+        const v = values.get(name);
+        if (!v) throw new Error(`${node.opType} node "${node.name}": input "${name}" has no value`);
+        return v;
+      });
+      const ctx: OpContext = { backend: this.backend, training: opts.training ?? false, rng, opset: this.graph.opset, nodeName: node.name, numOutputs: node.outputs.length };
+      let r;
+      try {
+        r = op.forward(ctx, inputs, node.attrs);
+      } catch (e) {
+        if (e instanceof NonFiniteError) throw e;
+        const shapes = inputs.map((t) => (t ? shapeStr(t.shape) : '-')).join(', ');
+        throw new Error(`${node.opType} node "${node.name}" (inputs ${shapes}): ${(e as Error).message}`);
+      }
+      const outputs = Array.isArray(r) ? r : r.outputs;
+      const saved = Array.isArray(r) ? undefined : r.saved;
+      node.outputs.forEach((name, j) => {
+        const t = outputs[j];
+        if (!name || !t) return;
+        if (checkFinite && firstNonFinite(t)) throw new NonFiniteError('forward', node.name, node.opType, name);
+        values.set(name, t);
+      });
+      const su = (saved as { stateUpdates?: Record<number, Tensor> } | undefined)?.stateUpdates;
+      if (su) for (const [idx, t] of Object.entries(su)) { const name = node.inputs[Number(idx)]; if (name && this.values.has(name)) stateUpdates.set(name, t); }
+      const needs = node.inputs.map((name) => name !== '' && needsGrad.has(name));
+      if (op.backward && needs.some((x) => x)) {
+        for (const o of node.outputs) if (o) needsGrad.add(o);
+        records.push({ node, op, ctx, inputs, outputs, saved, needs });
+      }
+    }
+    return { values, records, wrt, stateUpdates, checkFinite };
+  }
+
+  /** Gradients of the seeded values with respect to every name in tape.wrt. */
+  backward(tape: Tape, seeds: Map<string, Tensor>): Map<string, Tensor> {
+    const grads = new Map<string, Tensor>(seeds);
+    const b = this.backend;
+    for (let k = tape.records.length - 1; k >= 0; k--) {
+      const rec = tape.records[k];
+      const dys = rec.node.outputs.map((o) => (o ? grads.get(o) : undefined));
+      if (dys.every((d) => d === undefined)) continue;
+      let dxs: MaybeTensor[];
+      try {
+        dxs = rec.op.backward!(rec.ctx, { inputs: rec.inputs, outputs: rec.outputs, attrs: rec.node.attrs, saved: rec.saved, dys, needs: rec.needs });
+      } catch (e) {
+        throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": ${(e as Error).message}`);
+      }
+      for (const o of rec.node.outputs) if (o && !tape.wrt.has(o)) grads.delete(o);
+      rec.node.inputs.forEach((name, i) => {
+        const dx = dxs[i];
+        if (!rec.needs[i] || !dx) return;
+        const x = rec.inputs[i]!;
+        if (dx.size !== x.size) {
+          throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": gradient for "${name}" has shape ${shapeStr(dx.shape)}, input has ${shapeStr(x.shape)}`);
+        }
+        if (tape.checkFinite && firstNonFinite(dx)) throw new NonFiniteError('backward', rec.node.name, rec.node.opType, name);
+        const prev = grads.get(name);
+        grads.set(name, prev ? b.run(K.Add, [prev, dx.reshape(x.shape)]) : dx.reshape(x.shape));
+      });
+    }
+    const out = new Map<string, Tensor>();
+    for (const name of tape.wrt) { const g = grads.get(name); if (g) out.set(name, g); }
+    return out;
+  }
+
+  /** Inference: the graph outputs by name. */
+  run(feeds: Map<string, Tensor> | Record<string, Tensor>, opts: Omit<ForwardOptions, 'wrt'> = {}): Map<string, Tensor> {
+    const tape = this.forward(feeds, opts);
+    const out = new Map<string, Tensor>();
+    for (const o of this.graph.outputs) {
+      const v = tape.values.get(o);
+      if (!v) throw new Error(`output "${o}" was not computed`);
+      out.set(o, v);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,115 @@
+// The environment report ("Neural Lens: Show Environment Report", `cli doctor`): what this
+// machine offers for running models and why the provider that will be used was chosen.
+// Never throws: each part that fails says so in its own field.
+import os from 'node:os';
+import { probeGpu } from './gpuProbe';
+import { firstLine, loadOrt, locateOrt } from './ortLoader';
+import { cudaStatus, ortThreads } from './ortSession';
+
+export interface EnvironmentReport {
+  node: string;
+  /** VS Code version when running inside it (undefined from the CLI). */
+  vscode?: string;
+  platform: string;
+  arch: string;
+  osRelease: string;
+  cpu: { model: string; cores: number };
+  memoryGiB: number;
+  ort: {
+    loaded: boolean;
+    version?: string;
+    /** "dist/ort" (packaged) or "node_modules". */
+    source?: string;
+    /** Providers this onnxruntime-node build knows, with whether each is bundled. */
+    providers: { name: string; bundled: boolean }[];
+    error?: string;
+  };
+  /** The provider a run with provider 'auto' gets, and why. */
+  inference: { provider: 'cuda' | 'cpu'; reason: string };
+  engine: { backends: { name: string; available: boolean; note?: string }[]; gemm?: string; error?: string };
+  gpu: { found: boolean; reason: string; devices: string[]; driverVersion?: string; probes: Record<string, string> };
+  threads: { ort: number; ortSetting: string; engineGemm?: number; libuvPool: number };
+}
+
+async function engineInfo(): Promise<EnvironmentReport['engine']> {
+  try {
+    const gemm = await import('../engine/cpu/gemm');
+    const info = gemm.gemmBackendInfo();
+    const native = gemm.nativeGemmAvailable();
+    return {
+      backends: [
+        { name: 'cpu (JS)', available: true },
+        { name: 'cpu (native addon)', available: native, note: native ? `GEMM ${info.name}` : info.reason },
+      ],
+      gemm: info.name,
+    };
+  } catch (e) {
+    return { backends: [{ name: 'cpu', available: false }], error: firstLine(e) };
+  }
+}
+
+function ortInfo(): { ort: EnvironmentReport['ort']; inference: EnvironmentReport['inference'] } {
+  if (!locateOrt()) {
+    const reason = 'ONNX Runtime is not installed';
+    return { ort: { loaded: false, providers: [], error: reason }, inference: { provider: 'cpu', reason } };
+  }
+  try {
+    const loaded = loadOrt();
+    const providers = loaded.ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+    const cuda = cudaStatus(loaded);
+    return {
+      ort: { loaded: true, version: loaded.version, source: loaded.source, providers },
+      // A usable-looking CUDA setup is only proven by creating a session; say so.
+      inference: cuda.usable ? { provider: 'cuda', reason: `CUDA will be tried first: ${cuda.reason}` } : { provider: 'cpu', reason: cuda.reason },
+    };
+  } catch (e) {
+    const reason = firstLine(e);
+    return { ort: { loaded: false, providers: [], error: reason }, inference: { provider: 'cpu', reason: `ONNX Runtime unavailable: ${reason}` } };
+  }
+}
+
+export async function environmentReport(opts: { vscodeVersion?: string } = {}): Promise<EnvironmentReport> {
+  const cpus = os.cpus();
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length;
+  const gpu = probeGpu();
+  const { ort, inference } = ortInfo();
+  const engine = await engineInfo();
+  let engineGemm: number | undefined;
+  try {
+    engineGemm = (await import('../engine/cpu/gemm')).gemmBackendInfo().threads;
+  } catch {
+    engineGemm = undefined;
+  }
+  const threads = ortThreads();
+  return {
+    node: process.versions.node,
+    vscode: opts.vscodeVersion,
+    platform: process.platform,
+    arch: process.arch,
+    osRelease: os.release(),
+    cpu: { model: cpus[0]?.model?.trim() ?? 'unknown', cores },
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    ort, inference, engine,
+    gpu: { found: gpu.found, reason: gpu.reason, devices: gpu.devices, driverVersion: gpu.driverVersion, probes: gpu.probes },
+    threads: { ort: threads.threads, ortSetting: threads.setting, engineGemm, libuvPool: Number(process.env.UV_THREADPOOL_SIZE) || 4 },
+  };
+}
+
+/** The report as text, one fact per line. */
+export function formatEnvironmentReport(r: EnvironmentReport): string {
+  const lines = [
+    `Node.js          ${r.node}`,
+    ...(r.vscode ? [`VS Code          ${r.vscode}`] : []),
+    `Platform         ${r.platform}/${r.arch} (${r.osRelease})`,
+    `CPU              ${r.cpu.model}, ${r.cpu.cores} cores; ${r.memoryGiB} GiB memory`,
+    r.ort.loaded
+      ? `ONNX Runtime     ${r.ort.version} (from ${r.ort.source}); providers: ${r.ort.providers.map((p) => `${p.name}${p.bundled ? '' : ' (not bundled)'}`).join(', ')}`
+      : `ONNX Runtime     unavailable: ${r.ort.error}`,
+    `Inference        ${r.inference.provider.toUpperCase()}: ${r.inference.reason}`,
+    `Engine           ${r.engine.error ? `unavailable: ${r.engine.error}` : r.engine.backends.map((b) => `${b.name} ${b.available ? 'yes' : 'no'}${b.note ? ` (${b.note})` : ''}`).join('; ')}`,
+    `GPU              ${r.gpu.found ? '' : 'none: '}${r.gpu.reason}`,
+    `                 driver: ${r.gpu.probes.procDriver}; nvidia-smi: ${r.gpu.probes.nvidiaSmi}; ${r.gpu.probes.libcuda}`,
+    `Threads          ORT intra-op ${r.threads.ortSetting}; engine GEMM ${r.threads.engineGemm ?? 'n/a'}; libuv pool ${r.threads.libuvPool}`,
+  ];
+  return lines.join('\n');
+}

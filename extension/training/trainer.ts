@@ -1,0 +1,265 @@
+// The training loop: seeded batches, forward with a tape, loss, backward, clipping,
+// optimizer step, metrics per step, validation per epoch, pause/stop, checkpoints.
+// No global state: everything lives on the Trainer, so it can run in a worker thread and
+// report through the onMetrics callback.
+
+import type { Backend } from '../engine/backend';
+import { Executor, NonFiniteError } from '../engine/executor';
+import type { EngineGraph } from '../engine/graph';
+import { Rng } from '../engine/rng';
+import { Tensor } from '../engine/tensor';
+import { batchOf, type Dataset } from '../datasets/dataset';
+import { computeLoss, type LossName } from './losses';
+import { makeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
+import { lrAt, type ScheduleConfig } from './schedules';
+
+export interface TrainerConfig {
+  loss: LossName;
+  optimizer: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  batchSize: number;
+  /** stop after this many epochs (default 1) … */
+  epochs?: number;
+  /** … or after this many steps (takes precedence) */
+  steps?: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** clip gradients to this global L2 norm (PyTorch clip_grad_norm_) */
+  clipNorm?: number;
+  /** parameters not to update */
+  frozen?: string[];
+  /** check every op's output for NaN/Inf (default true) */
+  checkFinite?: boolean;
+  evalBatchSize?: number;
+}
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  lr: number;
+  samplesPerSec: number;
+  gradNorm: number;
+  /** per parameter (the gradient-flow view groups them by layer) */
+  gradNorms: Record<string, number>;
+  weightNorms: Record<string, number>;
+}
+
+export interface EpochMetrics { epoch: number; valLoss?: number; valAccuracy?: number }
+
+export type TrainerEvent = { kind: 'step'; metrics: StepMetrics } | { kind: 'epoch'; metrics: EpochMetrics };
+
+export interface TrainerState {
+  step: number;
+  epoch: number;
+  pos: number;
+  order: Uint32Array;
+  dataRng: number[];
+  dropoutRng: number[];
+  values: Map<string, Float32Array>;
+  optimizer: OptimizerState;
+}
+
+/** Finds the tensor the loss is computed on: the output, or the logits before a final Softmax/Sigmoid. */
+export function lossOutput(graph: EngineGraph, loss: LossName): string {
+  const out = graph.outputs[0];
+  const producer = graph.nodes.find((n) => n.outputs.includes(out));
+  if (producer && ((loss === 'cross-entropy' && producer.opType === 'Softmax') || (loss === 'bce' && producer.opType === 'Sigmoid'))) {
+    return producer.inputs[0];
+  }
+  if (producer && loss === 'cross-entropy' && producer.opType === 'LogSoftmax') return producer.inputs[0];
+  return out;
+}
+
+export class Trainer {
+  readonly executor: Executor;
+  readonly optimizer: Optimizer;
+  readonly params: string[];
+  readonly buffers: string[];
+  private readonly inputName: string;
+  private readonly outputName: string;
+  private dataRng: Rng;
+  private dropoutRng: Rng;
+  private order: Uint32Array = new Uint32Array(0);
+  step = 0;
+  epoch = 0;
+  private pos = 0;
+  private stopFlag = false;
+  private pauseFlag = false;
+  private resumeWaiter?: () => void;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+
+  constructor(
+    readonly graph: EngineGraph, backend: Backend, readonly train: Dataset, readonly cfg: TrainerConfig,
+    readonly val?: Dataset, readonly onEvent?: (e: TrainerEvent) => void,
+  ) {
+    // PyTorch's BatchNorm keeps the unbiased batch variance in running_var
+    for (const n of graph.nodes) if (n.opType === 'BatchNormalization') n.attrs.__unbiasedRunningVar = 1;
+    this.executor = new Executor(graph, backend);
+    const frozen = new Set(cfg.frozen ?? []);
+    this.params = [...graph.params].filter((p) => !frozen.has(p) && graph.initializers.get(p)?.dtype === 'float32');
+    this.buffers = graph.nodes.filter((n) => n.opType === 'BatchNormalization').flatMap((n) => [n.inputs[3], n.inputs[4]]);
+    this.optimizer = makeOptimizer(cfg.optimizer);
+    this.inputName = graph.inputs[0].name;
+    this.outputName = lossOutput(graph, cfg.loss);
+    const seed = cfg.seed ?? 0;
+    this.dataRng = new Rng(seed);
+    this.dropoutRng = new Rng(seed ^ 0x5bd1e995);
+    this.stepsPerEpoch = Math.ceil(train.size / cfg.batchSize);
+    this.totalSteps = cfg.steps ?? this.stepsPerEpoch * (cfg.epochs ?? 1);
+  }
+
+  get done(): boolean { return this.step >= this.totalSteps; }
+
+  stop(): void { this.stopFlag = true; this.resume(); }
+  pause(): void { this.pauseFlag = true; }
+  resume(): void { this.pauseFlag = false; this.resumeWaiter?.(); this.resumeWaiter = undefined; }
+
+  private newEpochOrder(): void {
+    const n = this.train.size;
+    if (this.cfg.shuffle ?? true) this.order = this.dataRng.permutation(n);
+    else { this.order = new Uint32Array(n); for (let i = 0; i < n; i++) this.order[i] = i; }
+    this.pos = 0;
+  }
+
+  /** One optimizer step on the next batch; returns its metrics (loss before the update). */
+  async trainStep(): Promise<StepMetrics> {
+    if (this.pos === 0 && this.order.length === 0) this.newEpochOrder();
+    const t0 = performance.now();
+    const idx = this.order.subarray(this.pos, Math.min(this.pos + this.cfg.batchSize, this.train.size));
+    const { x, y } = batchOf(this.train, idx);
+    const ex = this.executor;
+    let tape;
+    try {
+      tape = ex.forward(new Map([[this.inputName, x]]), {
+        training: true, rng: this.dropoutRng, checkFinite: this.cfg.checkFinite ?? true, wrt: this.params,
+      });
+    } catch (e) { throw this.tagStep(e); }
+    const out = tape.values.get(this.outputName)!;
+    const res = computeLoss(this.cfg.loss, out, y);
+    if (!Number.isFinite(res.loss)) throw new NonFiniteError('forward', 'loss', this.cfg.loss, this.outputName, this.step);
+    let grads;
+    try { grads = ex.backward(tape, new Map([[this.outputName, res.grad]])); } catch (e) { throw this.tagStep(e); }
+    for (const [name, t] of tape.stateUpdates) ex.values.set(name, t);
+
+    const gradData = new Map<string, Float32Array>(), paramData = new Map<string, Float32Array>();
+    const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
+    let total = 0;
+    for (const name of this.params) {
+      const g = grads.get(name);
+      const p = ex.values.get(name)!;
+      paramData.set(name, p.data as Float32Array);
+      if (!g) continue;
+      const gd = g.data as Float32Array;
+      let s = 0;
+      for (let i = 0; i < gd.length; i++) s += gd[i] * gd[i];
+      gradNorms[name] = Math.sqrt(s);
+      total += s;
+      gradData.set(name, gd);
+    }
+    const gradNorm = Math.sqrt(total);
+    if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) {
+      const coef = this.cfg.clipNorm / (gradNorm + 1e-6);
+      if (coef < 1) for (const [name, g] of gradData) { const c = new Float32Array(g.length); for (let i = 0; i < g.length; i++) c[i] = g[i] * coef; gradData.set(name, c); }
+    }
+    const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
+    this.optimizer.step(paramData, gradData, lr);
+    for (const [name, p] of paramData) {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s += p[i] * p[i];
+      weightNorms[name] = Math.sqrt(s);
+    }
+    const metrics: StepMetrics = {
+      step: this.step, epoch: this.epoch, loss: res.loss,
+      accuracy: res.count ? res.correct / res.count : undefined, lr,
+      samplesPerSec: idx.length / ((performance.now() - t0) / 1000),
+      gradNorm, gradNorms, weightNorms,
+    };
+    this.step++;
+    this.pos += idx.length;
+    this.onEvent?.({ kind: 'step', metrics });
+    if (this.pos >= this.train.size) await this.endEpoch();
+    return metrics;
+  }
+
+  private async endEpoch(): Promise<void> {
+    const e: EpochMetrics = { epoch: this.epoch };
+    if (this.val && this.val.size > 0) {
+      const r = this.evaluate(this.val);
+      e.valLoss = r.loss;
+      e.valAccuracy = r.accuracy;
+    }
+    this.epoch++;
+    this.order = new Uint32Array(0);
+    this.pos = 0;
+    this.onEvent?.({ kind: 'epoch', metrics: e });
+  }
+
+  private tagStep(e: unknown): unknown {
+    if (e instanceof NonFiniteError) { e.step = this.step; e.message = `step ${this.step}: ${e.message}`; }
+    return e;
+  }
+
+  /** Mean loss and accuracy over a dataset in inference mode. */
+  evaluate(ds: Dataset): { loss: number; accuracy?: number } {
+    const bs = this.cfg.evalBatchSize ?? 256;
+    let loss = 0, correct = 0, count = 0;
+    for (let s = 0; s < ds.size; s += bs) {
+      const idx = Uint32Array.from({ length: Math.min(bs, ds.size - s) }, (_, i) => s + i);
+      const { x, y } = batchOf(ds, idx);
+      const tape = this.executor.forward(new Map([[this.inputName, x]]), { training: false });
+      const r = computeLoss(this.cfg.loss, tape.values.get(this.outputName)!, y);
+      loss += r.loss * idx.length;
+      correct += r.correct; count += r.count;
+    }
+    return { loss: loss / ds.size, accuracy: count ? correct / count : undefined };
+  }
+
+  /** Runs until done, stopped or paused (awaiting resume); yields to the event loop between steps. */
+  async run(): Promise<void> {
+    while (!this.done && !this.stopFlag) {
+      if (this.pauseFlag) { await new Promise<void>((r) => { this.resumeWaiter = r; }); continue; }
+      await this.trainStep();
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** One full epoch (or what is left of the current one). */
+  async trainEpoch(): Promise<void> {
+    const e = this.epoch;
+    while (!this.done && !this.stopFlag && this.epoch === e) await this.trainStep();
+  }
+
+  /** Current trained values of every initializer the optimizer or BatchNorm changed. */
+  trainedValues(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const n of [...this.params, ...this.buffers]) { const v = this.executor.values.get(n); if (v) out.set(n, v); }
+    return out;
+  }
+
+  getState(): TrainerState {
+    const values = new Map<string, Float32Array>();
+    for (const [n, t] of this.trainedValues()) values.set(n, Float32Array.from(t.data as Float32Array));
+    const opt: OptimizerState = {};
+    for (const [k, s] of Object.entries(this.optimizer.getState())) {
+      opt[k] = Object.fromEntries(Object.entries(s).map(([sk, sv]) => [sk, typeof sv === 'number' ? sv : Float32Array.from(sv)]));
+    }
+    return {
+      step: this.step, epoch: this.epoch, pos: this.pos, order: Uint32Array.from(this.order),
+      dataRng: this.dataRng.getState(), dropoutRng: this.dropoutRng.getState(), values, optimizer: opt,
+    };
+  }
+
+  setState(s: TrainerState): void {
+    this.step = s.step; this.epoch = s.epoch; this.pos = s.pos; this.order = Uint32Array.from(s.order);
+    this.dataRng.setState(s.dataRng); this.dropoutRng.setState(s.dropoutRng);
+    for (const [n, v] of s.values) {
+      const old = this.executor.values.get(n);
+      if (!old) throw new Error(`checkpoint has "${n}", which this model lacks`);
+      this.executor.values.set(n, new Tensor(old.dtype, old.shape, Float32Array.from(v)));
+    }
+    this.optimizer.setState(s.optimizer);
+  }
+}

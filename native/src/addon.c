@@ -1,0 +1,207 @@
+/* N-API surface of the Neural Lens CPU kernels (plain C, no node-addon-api;
+ * N-API keeps one build loadable by Node 20, Node 24 and Electron).
+ *
+ * Every entry point validates its Float32Array views, offsets and leading
+ * dimensions against the arrays' lengths before touching memory and throws a
+ * RangeError/TypeError naming the argument, so a bad call cannot crash the
+ * extension host. */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sgemm.h"
+
+#define CHECK(call) do { if ((call) != napi_ok) return throw_last(env); } while (0)
+
+static napi_value throw_last(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "N-API call failed");
+  return NULL;
+}
+
+static napi_value range_error(napi_env env, const char *fn, const char *msg) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s: %s", fn, msg);
+  napi_throw_range_error(env, NULL, buf);
+  return NULL;
+}
+
+typedef struct { float *data; size_t length; } f32view;
+
+static int get_f32(napi_env env, napi_value v, f32view *out, const char *fn, const char *name) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) goto bad;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok) goto bad;
+  if (type != napi_float32_array) goto bad;
+  out->data = (float *)data;
+  out->length = length;
+  return 1;
+bad:;
+  char buf[160];
+  snprintf(buf, sizeof buf, "%s: %s must be a Float32Array", fn, name);
+  napi_throw_type_error(env, NULL, buf);
+  return 0;
+}
+
+/* A non-negative integer that fits comfortably in a long. */
+static int get_index(napi_env env, napi_value v, long *out, const char *fn, const char *name) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 9.0e15 || d != floor(d)) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s: %s must be a non-negative integer", fn, name);
+    napi_throw_range_error(env, NULL, buf);
+    return 0;
+  }
+  *out = (long)d;
+  return 1;
+}
+
+static int get_float(napi_env env, napi_value v, float *out, const char *fn, const char *name) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s: %s must be a number", fn, name);
+    napi_throw_type_error(env, NULL, buf);
+    return 0;
+  }
+  *out = (float)d;
+  return 1;
+}
+
+/* Checks that a rows x cols row-major view at `off` with leading dimension
+ * `ld` lies inside an array of `length` elements. */
+static const char *check_view(size_t length, long off, long rows, long cols, long ld) {
+  if (rows == 0 || cols == 0) return NULL;
+  if (ld < cols) return "leading dimension is smaller than the row length";
+  double last = (double)off + (double)(rows - 1) * (double)ld + (double)(cols - 1);
+  if (last >= (double)length) return "view runs past the end of the array";
+  return NULL;
+}
+
+/* sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) */
+static napi_value js_sgemm(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "sgemm";
+  size_t argc = 16;
+  napi_value argv[16];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 16) return range_error(env, fn, "expected 16 arguments");
+  bool ta, tb;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  long M, N, K, aOff, lda, bOff, ldb, cOff, ldc;
+  float alpha, beta;
+  f32view A, B, C;
+  if (!get_index(env, argv[2], &M, fn, "M") || !get_index(env, argv[3], &N, fn, "N") ||
+      !get_index(env, argv[4], &K, fn, "K") || !get_float(env, argv[5], &alpha, fn, "alpha") ||
+      !get_f32(env, argv[6], &A, fn, "A") || !get_index(env, argv[7], &aOff, fn, "aOff") ||
+      !get_index(env, argv[8], &lda, fn, "lda") || !get_f32(env, argv[9], &B, fn, "B") ||
+      !get_index(env, argv[10], &bOff, fn, "bOff") || !get_index(env, argv[11], &ldb, fn, "ldb") ||
+      !get_float(env, argv[12], &beta, fn, "beta") || !get_f32(env, argv[13], &C, fn, "C") ||
+      !get_index(env, argv[14], &cOff, fn, "cOff") || !get_index(env, argv[15], &ldc, fn, "ldc"))
+    return NULL;
+  const char *err;
+  if (M == 0 || N == 0) return NULL;
+  if (K > 0 && alpha != 0.0f) {
+    if ((err = check_view(A.length, aOff, ta ? K : M, ta ? M : K, lda))) return range_error(env, "sgemm: A", err);
+    if ((err = check_view(B.length, bOff, tb ? N : K, tb ? K : N, ldb))) return range_error(env, "sgemm: B", err);
+  }
+  if ((err = check_view(C.length, cOff, M, N, ldc))) return range_error(env, "sgemm: C", err);
+  nl_gemm_args g = { ta, tb, M, N, K, alpha, beta, A.data + aOff, lda, B.data + bOff, ldb, C.data + cOff, ldc };
+  nl_sgemm(&g);
+  return NULL;
+}
+
+/* im2col(x, xOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, col, colOff)
+ * col2im(col, colOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, x, xOff)  (accumulates) */
+static napi_value conv_unfold(napi_env env, napi_callback_info cbinfo, int fold) {
+  const char *fn = fold ? "col2im" : "im2col";
+  size_t argc = 17;
+  napi_value argv[17];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 17) return range_error(env, fn, "expected 17 arguments");
+  static const char *names[13] = { "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW" };
+  long v[13], off0, off1;
+  f32view a0, a1;
+  if (!get_f32(env, argv[0], &a0, fn, fold ? "col" : "x") || !get_index(env, argv[1], &off0, fn, "offset")) return NULL;
+  for (int i = 0; i < 13; i++) if (!get_index(env, argv[2 + i], &v[i], fn, names[i])) return NULL;
+  if (!get_f32(env, argv[15], &a1, fn, fold ? "x" : "col") || !get_index(env, argv[16], &off1, fn, "offset")) return NULL;
+  const long C = v[0], H = v[1], W = v[2], kh = v[3], kw = v[4], sh = v[5], sw = v[6];
+  const long ph = v[7], pw = v[8], dh = v[9], dw = v[10], OH = v[11], OW = v[12];
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1) return range_error(env, fn, "strides and dilations must be >= 1");
+  const double image = (double)C * H * W, cols = (double)C * kh * kw * OH * OW;
+  const double need0 = fold ? cols : image, need1 = fold ? image : cols;
+  if ((double)off0 + need0 > (double)a0.length) return range_error(env, fn, fold ? "col is too short" : "x is too short");
+  if ((double)off1 + need1 > (double)a1.length) return range_error(env, fn, fold ? "x is too short" : "col is too short");
+  if (fold) nl_col2im(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1);
+  else nl_im2col(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1);
+  return NULL;
+}
+
+static napi_value js_im2col(napi_env env, napi_callback_info cb) { return conv_unfold(env, cb, 0); }
+static napi_value js_col2im(napi_env env, napi_callback_info cb) { return conv_unfold(env, cb, 1); }
+
+static napi_value js_set_threads(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  long n;
+  if (argc < 1 || !get_index(env, argv[0], &n, "setThreads", "n")) return NULL;
+  nl_pool_set_threads((int)(n > 1024 ? 1024 : n));
+  return NULL;
+}
+
+/* setIsa("avx512" | "avx2" | "generic" | "auto") -> boolean (false: not supported here) */
+static napi_value js_set_isa(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  char name[32] = "";
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setIsa: name must be a string");
+    return NULL;
+  }
+  CHECK(napi_get_boolean(env, nl_isa_select(name), &result));
+  return result;
+}
+
+static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v) {
+  napi_set_named_property(env, obj, key, v);
+}
+
+static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
+  (void)cbinfo;
+  const nl_isa *isa = nl_isa_selected();
+  napi_value obj, v;
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_create_string_utf8(env, isa->name, NAPI_AUTO_LENGTH, &v)); set_prop(env, obj, "isa", v);
+  CHECK(napi_get_boolean(env, nl_cpu_has_avx512(), &v)); set_prop(env, obj, "avx512", v);
+  CHECK(napi_get_boolean(env, nl_cpu_has_avx2(), &v)); set_prop(env, obj, "avx2", v);
+  CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
+  CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
+  CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
+  CHECK(napi_create_int32(env, 1, &v)); set_prop(env, obj, "abiVersion", v);
+  return obj;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+    { "sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "im2col", NULL, js_im2col, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "col2im", NULL, js_col2im, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,222 @@
+/* SGEMM driver: runtime ISA choice, cache blocking, packing, thread split.
+ *
+ * Loop nest (Goto/BLIS order): jc over NC columns -> pc over KC depth (pack a
+ * KC x NC block of B) -> ic over MC rows (pack an MC x KC block of A, scaled by
+ * alpha) -> jr over NR -> ir over MR -> micro-kernel. The first KC block
+ * applies the caller's beta, later ones accumulate (beta = 1). */
+#include "sgemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define NL_X86 1
+#endif
+
+int nl_cpu_has_avx512(void) {
+#if NL_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#else
+  return 0;
+#endif
+}
+
+int nl_cpu_has_avx2(void) {
+#if NL_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return 0;
+#endif
+}
+
+static const nl_isa *g_isa;
+
+const nl_isa *nl_isa_selected(void) {
+  if (!g_isa) {
+    if (nl_cpu_has_avx512()) g_isa = &nl_isa_avx512;
+    else if (nl_cpu_has_avx2()) g_isa = &nl_isa_avx2;
+    else g_isa = &nl_isa_generic;
+  }
+  return g_isa;
+}
+
+int nl_isa_select(const char *name) {
+  if (!strcmp(name, "avx512")) { if (!nl_cpu_has_avx512()) return 0; g_isa = &nl_isa_avx512; return 1; }
+  if (!strcmp(name, "avx2")) { if (!nl_cpu_has_avx2()) return 0; g_isa = &nl_isa_avx2; return 1; }
+  if (!strcmp(name, "generic")) { g_isa = &nl_isa_generic; return 1; }
+  if (!strcmp(name, "auto")) { g_isa = NULL; nl_isa_selected(); return 1; }
+  return 0;
+}
+
+/* ---- per-thread packing buffers (each OS thread packs its own) ---- */
+
+typedef struct { float *p; size_t cap; } buf_t;
+static __thread buf_t tl_a, tl_b;
+
+static float *buf_get(buf_t *b, size_t nfloats) {
+  if (nfloats > b->cap) {
+    free(b->p);
+    size_t bytes = (nfloats * sizeof(float) + 63) & ~(size_t)63;
+    b->p = (float *)aligned_alloc(64, bytes);
+    b->cap = b->p ? nfloats : 0;
+  }
+  return b->p;
+}
+
+/* ---- portable packers ---- */
+
+void nl_pack_a(const nl_gemm_args *g, long i0, long mc, long p0, long kc, float *dst, int MR) {
+  const float alpha = g->alpha;
+  for (long ip = 0; ip < mc; ip += MR) {
+    const int mr = (int)(mc - ip < MR ? mc - ip : MR);
+    float *d = dst + ip * kc;
+    if (!g->transA) {
+      /* A(i, p) = A[i * lda + p]: rows are contiguous in p. */
+      const float *rows[32];
+      for (int r = 0; r < mr; r++) rows[r] = g->A + (i0 + ip + r) * g->lda + p0;
+      for (long p = 0; p < kc; p++) {
+        int r = 0;
+        for (; r < mr; r++) d[p * MR + r] = alpha * rows[r][p];
+        for (; r < MR; r++) d[p * MR + r] = 0.0f;
+      }
+    } else {
+      /* A(i, p) = A[p * lda + i]: MR consecutive i per p. */
+      for (long p = 0; p < kc; p++) {
+        const float *s = g->A + (p0 + p) * g->lda + i0 + ip;
+        int r = 0;
+        for (; r < mr; r++) d[p * MR + r] = alpha * s[r];
+        for (; r < MR; r++) d[p * MR + r] = 0.0f;
+      }
+    }
+  }
+}
+
+void nl_pack_b_generic(const nl_gemm_args *g, long p0, long kc, long j0, long nc, float *dst, int NR) {
+  for (long jp = 0; jp < nc; jp += NR) {
+    const int nr = (int)(nc - jp < NR ? nc - jp : NR);
+    float *d = dst + jp * kc;
+    if (!g->transB) {
+      for (long p = 0; p < kc; p++) {
+        const float *s = g->B + (p0 + p) * g->ldb + j0 + jp;
+        memcpy(d + p * NR, s, (size_t)nr * sizeof(float));
+        if (nr < NR) memset(d + p * NR + nr, 0, (size_t)(NR - nr) * sizeof(float));
+      }
+    } else {
+      /* B(p, j) = B[j * ldb + p] */
+      for (int c = 0; c < nr; c++) {
+        const float *s = g->B + (j0 + jp + c) * g->ldb + p0;
+        for (long p = 0; p < kc; p++) d[p * NR + c] = s[p];
+      }
+      for (int c = nr; c < NR; c++)
+        for (long p = 0; p < kc; p++) d[p * NR + c] = 0.0f;
+    }
+  }
+}
+
+/* ---- serial blocked GEMM on C[m0:m1, n0:n1] ---- */
+
+static long ceil_div(long a, long b) { return (a + b - 1) / b; }
+static long round_up(long a, long b) { return ceil_div(a, b) * b; }
+
+/* Splits `total` into equal chunks no larger than `cap`, rounded up to `mult`
+ * (avoids a thin last block, e.g. K = 784 -> 4 x 196 rather than 3 x 256 + 16). */
+static long balanced_block(long total, long cap, long mult) {
+  if (total <= cap) return total;
+  long n = ceil_div(total, cap);
+  return round_up(ceil_div(total, n), mult);
+}
+
+static void scale_c(const nl_gemm_args *g, long m0, long m1, long n0, long n1) {
+  for (long i = m0; i < m1; i++) {
+    float *c = g->C + i * g->ldc;
+    if (g->beta == 0.0f) memset(c + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+    else if (g->beta != 1.0f) for (long j = n0; j < n1; j++) c[j] *= g->beta;
+  }
+}
+
+static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1) {
+  if (m1 <= m0 || n1 <= n0) return;
+  if (g->K == 0 || g->alpha == 0.0f) { scale_c(g, m0, m1, n0, n1); return; }
+  const int MR = isa->MR, NR = isa->NR;
+  const long KC = balanced_block(g->K, isa->KC, 8);
+  const long MC = balanced_block(m1 - m0, isa->MC, MR);
+  const long NC = balanced_block(n1 - n0, isa->NC, NR);
+  float *Ap = buf_get(&tl_a, (size_t)(round_up(MC, MR) * KC));
+  float *Bp = buf_get(&tl_b, (size_t)(round_up(NC, NR) * KC));
+  if (!Ap || !Bp) return; /* out of memory: leaves C untouched (caller checks sizes) */
+  nl_packb_fn packB = isa->packB ? isa->packB : nl_pack_b_generic;
+
+  for (long jc = n0; jc < n1; jc += NC) {
+    const long nc = n1 - jc < NC ? n1 - jc : NC;
+    for (long pc = 0; pc < g->K; pc += KC) {
+      const long kc = g->K - pc < KC ? g->K - pc : KC;
+      const float beta = pc == 0 ? g->beta : 1.0f;
+      packB(g, pc, kc, jc, nc, Bp, NR);
+      for (long ic = m0; ic < m1; ic += MC) {
+        const long mc = m1 - ic < MC ? m1 - ic : MC;
+        nl_pack_a(g, ic, mc, pc, kc, Ap, MR);
+        for (long jr = 0; jr < nc; jr += NR) {
+          const int nr = (int)(nc - jr < NR ? nc - jr : NR);
+          const float *bp = Bp + jr * kc;
+          for (long ir = 0; ir < mc; ir += MR) {
+            const int mr = (int)(mc - ir < MR ? mc - ir : MR);
+            isa->kernel(kc, Ap + ir * kc, bp, g->C + (ic + ir) * g->ldc + jc + jr, g->ldc, beta, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- thread split ---- */
+
+typedef struct {
+  const nl_gemm_args *g;
+  const nl_isa *isa;
+  long tm, tn; /* thread grid */
+} split_ctx;
+
+static void split_task(void *vctx, int tid, int nthreads) {
+  const split_ctx *s = (const split_ctx *)vctx;
+  (void)nthreads;
+  const long ti = tid / s->tn, tj = tid % s->tn;
+  const long MR = s->isa->MR, NR = s->isa->NR;
+  /* Chunks in whole micro-tiles so threads never share a tile. */
+  const long mt = ceil_div(s->g->M, MR), nt = ceil_div(s->g->N, NR);
+  long m0 = (mt * ti / s->tm) * MR, m1 = (mt * (ti + 1) / s->tm) * MR;
+  long n0 = (nt * tj / s->tn) * NR, n1 = (nt * (tj + 1) / s->tn) * NR;
+  if (m1 > s->g->M) m1 = s->g->M;
+  if (n1 > s->g->N) n1 = s->g->N;
+  gemm_block(s->g, s->isa, m0, m1, n0, n1);
+}
+
+/* Below this many multiply-adds a second thread costs more than it saves
+ * (waking a worker is a few microseconds). */
+#define NL_MIN_MACS_PER_THREAD (48L * 1024L)
+
+void nl_sgemm(const nl_gemm_args *g) {
+  if (g->M <= 0 || g->N <= 0) return;
+  const nl_isa *isa = nl_isa_selected();
+  long nthreads = nl_pool_threads();
+  const double macs = (double)g->M * (double)g->N * (double)(g->K > 0 ? g->K : 1);
+  while (nthreads > 1 && macs / (double)nthreads < (double)NL_MIN_MACS_PER_THREAD) nthreads--;
+  const long mt = ceil_div(g->M, isa->MR), nt = ceil_div(g->N, isa->NR);
+  if (nthreads > mt * nt) nthreads = mt * nt;
+  if (nthreads <= 1) { gemm_block(g, isa, 0, g->M, 0, g->N); return; }
+  /* Choose the grid tm x tn (tm * tn = nthreads) with the smallest per-thread
+   * tile, preferring to split N (B panels stay private, A is re-packed). */
+  split_ctx s = { g, isa, 1, nthreads };
+  double best = -1;
+  for (long tm = 1; tm <= nthreads; tm++) {
+    if (nthreads % tm) continue;
+    long tn = nthreads / tm;
+    if (tm > mt || tn > nt) continue;
+    double cost = (double)ceil_div(mt, tm) * isa->MR * (double)ceil_div(nt, tn) * isa->NR;
+    cost *= 1.0 + 0.01 * (double)tm; /* tie-break towards splitting N */
+    if (best < 0 || cost < best) { best = cost; s.tm = tm; s.tn = tn; }
+  }
+  if (best < 0) { gemm_block(g, isa, 0, g->M, 0, g->N); return; }
+  nl_pool_run(split_task, &s, (int)nthreads);
+}

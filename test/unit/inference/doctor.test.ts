@@ -1,0 +1,43 @@
+// `doctor --json`: the environment report's fields, and the text form.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run } from '../../../extension/cli/doctor';
+import { UsageError } from '../../../extension/cli/args';
+import type { EnvironmentReport } from '../../../extension/inference/environment';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await run(argv, { out: (t) => { out += t; } });
+  return { code, out };
+}
+
+test('doctor --json reports versions, providers, engine, GPU and threads', async () => {
+  const { code, out } = await capture(['--json', '--vscode-version', '1.99.0']);
+  assert.equal(code, 0);
+  const r = JSON.parse(out) as EnvironmentReport;
+  assert.equal(r.node, process.versions.node);
+  assert.equal(r.vscode, '1.99.0');
+  assert.equal(r.platform, process.platform);
+  assert.ok(r.cpu.cores >= 1 && r.cpu.model.length > 0);
+  assert.equal(r.ort.loaded, true);
+  assert.equal(r.ort.version, '1.30.0');
+  assert.ok(r.ort.providers.some((p) => p.name === 'cpu' && p.bundled));
+  assert.ok(['cpu', 'cuda'].includes(r.inference.provider));
+  assert.ok(r.inference.reason.length > 0);
+  assert.ok(Array.isArray(r.engine.backends) && r.engine.backends.length > 0);
+  assert.equal(typeof r.gpu.found, 'boolean');
+  assert.ok(r.gpu.reason.length > 0);
+  assert.deepEqual(Object.keys(r.gpu.probes).sort(), ['libcuda', 'nvidiaSmi', 'procDriver']);
+  if (!r.gpu.found) assert.equal(r.inference.provider, 'cpu');
+  assert.ok(r.threads.ort >= 1 && r.threads.libuvPool >= 1);
+});
+
+test('doctor prints text, and rejects unknown options', async () => {
+  const { code, out } = await capture([]);
+  assert.equal(code, 0);
+  assert.match(out, /^Node\.js +\d+\.\d+\.\d+/);
+  assert.match(out, /ONNX Runtime +1\.30\.0/);
+  assert.match(out, /Inference +(CPU|CUDA): /);
+  assert.match(out, /GPU +/);
+  await assert.rejects(capture(['--bogus']), (e: UsageError) => e instanceof UsageError && e.exitCode === 2 && /unknown option "--bogus"/.test(e.message));
+});
