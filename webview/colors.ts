@@ -75,5 +75,8 @@ export function lutIndex(v: number, maxAbs: number, steps = 255): number {
   if (Number.isNaN(v)) return -1;
   if (!(maxAbs > 0)) return (steps - 1) >> 1;
   const t = Math.max(-1, Math.min(1, v / maxAbs));
-  return Math.round(((t + 1) / 2) * (steps - 1));
+  // round the magnitude so +v and -v land equally far from the centre
+  const half = (steps - 1) / 2;
+  const k = Math.round(Math.abs(t) * half);
+  return Math.round(half) + (t < 0 ? -k : k);
 }

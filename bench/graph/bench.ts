@@ -47,46 +47,41 @@ function stats(d: number[]): FrameStats {
   return { median: q(0.5), p95: q(0.95), max: s[s.length - 1], n: s.length };
 }
 
+// In-page code is passed as text: tsx (like esbuild with keepNames) would wrap named local
+// functions in a __name() helper that does not exist in the page.
 async function recordFrames(page: Page, during: () => Promise<void>): Promise<number[]> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __loop: boolean };
-    w.__frames = [];
-    w.__loop = true;
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__loop = true;
     let last = performance.now();
-    const tick = (t: number) => {
-      w.__frames.push(t - last);
+    requestAnimationFrame(function tick(t) {
+      window.__frames.push(t - last);
       last = t;
-      if (w.__loop) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+      if (window.__loop) requestAnimationFrame(tick);
+    });
+  })()`);
   await during();
-  return page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __loop: boolean };
-    w.__loop = false;
-    return w.__frames;
-  });
+  return page.evaluate(`(() => { window.__loop = false; return window.__frames; })()`);
 }
 
 async function scriptedPanZoom(page: Page): Promise<number[]> {
-  return page.evaluate(() => new Promise<number[]>((resolve) => {
-    type Cy = { panBy(p: { x: number; y: number }): void; zoom(): number; zoom(o: object): void; width(): number; height(): number };
-    const cy = (window as unknown as { __nl: { cy(): Cy } }).__nl.cy();
-    const deltas: number[] = [];
+  return page.evaluate(`new Promise((resolve) => {
+    const cy = window.__nl.cy();
+    const deltas = [];
     let last = performance.now();
     let i = 0;
-    const step = (t: number) => {
+    const centre = { x: cy.width() / 2, y: cy.height() / 2 };
+    requestAnimationFrame(function step(t) {
       deltas.push(t - last);
       last = t;
       if (i < 60) cy.panBy({ x: -9, y: -14 });
-      else if (i < 90) cy.zoom({ level: cy.zoom() * 1.04, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
-      else if (i < 120) cy.zoom({ level: cy.zoom() / 1.04, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+      else if (i < 90) cy.zoom({ level: cy.zoom() * 1.04, renderedPosition: centre });
+      else if (i < 120) cy.zoom({ level: cy.zoom() / 1.04, renderedPosition: centre });
       else return resolve(deltas);
       i++;
       requestAnimationFrame(step);
-    };
-    requestAnimationFrame(step);
-  }));
+    });
+  })`);
 }
 
 async function gestures(page: Page): Promise<void> {
@@ -121,7 +116,7 @@ async function main(): Promise<void> {
         void t0; void t1;
         const viewer = await Viewer.open(browser, { width: 1280, height: 800 });
         const r = await viewer.init(view, model);
-        const boxes = await viewer.page.evaluate(() => (window as unknown as { __nl: { state(): { boxes: number } } }).__nl.state().boxes);
+        const boxes = await viewer.page.evaluate('window.__nl.state().boxes') as number;
         await viewer.page.waitForTimeout(300);
         const scripted = stats(await scriptedPanZoom(viewer.page));
         const gesture = stats(await recordFrames(viewer.page, () => gestures(viewer.page)));

@@ -96,7 +96,7 @@ async function load(uri: vscode.Uri): Promise<Loaded> {
 async function readBytes(uri: vscode.Uri): Promise<Uint8Array> {
   // Node's fs for local files (no copy through the VS Code file service); the workspace
   // file system for everything else (remote, virtual).
-  if (uri.scheme === 'file') return new Uint8Array(await fs.readFile(uri.fsPath));
+  if (uri.scheme === 'file') return fs.readFile(uri.fsPath); // a Buffer: tensors stay views into it
   return vscode.workspace.fs.readFile(uri);
 }
 

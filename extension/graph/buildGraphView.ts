@@ -4,8 +4,10 @@
 import type {
   EdgeView, GraphView, GraphViewModel, ModelSummary, NodeView, PortView, TensorInfo, TerminalView, WeightView,
 } from '../../shared/protocol';
-import { functionKey, opsetVersion, walkGraphs, type OnnxFunction, type OnnxGraph, type OnnxModel, type ValueInfo } from '../onnx/model';
-import { inferShapes, LATEST_OPSET } from '../onnx/shapeInference';
+import {
+  functionKey, opsetVersion, walkGraphs, type OnnxFunction, type OnnxGraph, type OnnxModel, type SparseTensorRef, type TensorRef, type ValueInfo,
+} from '../onnx/model';
+import { inferShapes, LATEST_OPSET, type TypeLookup } from '../onnx/shapeInference';
 import { formatAttribute, formatShape } from './format';
 import { inputSlot, outputSlot } from './opSlots';
 import { isKnownOp } from './standardOps';
@@ -134,11 +136,34 @@ function buildFunction(f: OnnxFunction, ctx: BuildContext): GraphView {
   return buildGraph(graph, functionGraphId(f.domain, f.name), shapes, opset, ctx);
 }
 
-function buildGraph(g: OnnxGraph, graphId: string, shapes: Map<string, ValueInfo>, opset: number, ctx: BuildContext): GraphView {
+/** Types of a graph's own values, falling back to the enclosing graphs' (outer-scope references). */
+class ScopedTypes implements TypeLookup {
+  constructor(private readonly own: Map<string, ValueInfo>, private readonly parent?: ScopedTypes) {}
+  get(name: string): ValueInfo | undefined {
+    return this.own.get(name) ?? this.parent?.get(name);
+  }
+}
+
+type WeightLookup = (name: string) => { tensor?: TensorRef; sparse?: SparseTensorRef } | undefined;
+
+function buildGraph(
+  g: OnnxGraph, graphId: string, ownShapes: Map<string, ValueInfo>, opset: number, ctx: BuildContext,
+  parent?: ScopedTypes, outerWeight?: WeightLookup,
+): GraphView {
+  const shapes = new ScopedTypes(ownShapes, parent);
+  // Weights of this graph, then of the enclosing graphs (a subgraph may use an outer initializer;
+  // findTensor resolves it the same way).
+  const weightOf: WeightLookup = (name) => {
+    const tensor = g.initializers.get(name);
+    if (tensor) return { tensor };
+    const sparse = g.sparseInitializers.get(name);
+    if (sparse) return { sparse };
+    return outerWeight?.(name);
+  };
   const prefix = graphId === 'main' ? '' : `${graphId}/`;
   const inputId = (name: string) => `${prefix}in:${name}`;
   const outputId = (name: string) => `${prefix}out:${name}`;
-  const isWeight = (name: string) => g.initializers.has(name) || g.sparseInitializers.has(name);
+  const isWeight = (name: string) => weightOf(name) !== undefined;
 
   const producers = new Map<string, string>();
   g.nodes.forEach((n, i) => {
@@ -167,9 +192,10 @@ function buildGraph(g: OnnxGraph, graphId: string, shapes: Map<string, ValueInfo
     let parameterCount = 0;
     for (const name of n.inputs) {
       if (!name || seen.has(name)) continue;
-      const t = g.initializers.get(name);
-      const s = g.sparseInitializers.get(name);
-      if (!t && !s) continue;
+      const w = weightOf(name);
+      if (!w) continue;
+      const t = w.tensor;
+      const s = w.sparse;
       seen.add(name);
       const count = t ? t.elementCount : s!.values.elementCount;
       parameterCount += count;
@@ -190,7 +216,7 @@ function buildGraph(g: OnnxGraph, graphId: string, shapes: Map<string, ValueInfo
       subgraphs: n.subgraphs.map((sg) => {
         const sgId = `${id}/${sg.attribute}`;
         const sgShapes = ctx.inferShapes ? inferShapes(sg.graph, { opset, outer: shapes }) : declaredTypes(sg.graph);
-        return { attribute: sg.attribute, graph: buildGraph(sg.graph, sgId, sgShapes, opset, ctx) };
+        return { attribute: sg.attribute, graph: buildGraph(sg.graph, sgId, sgShapes, opset, ctx, shapes, weightOf) };
       }),
     };
     const fnId = ctx.functionIds.get(functionKey(n.domain, n.opType));

@@ -9,6 +9,11 @@ import { MAX_TRACKED_ELEMENTS, RULES, tensorValue, type NodeContext, type SymVal
 export { broadcastShapes, dimProduct } from './shapeRules';
 export type { TypeInfo } from './shapeRules';
 
+/** Anything that can look a value's type up by name (a Map works). */
+export interface TypeLookup {
+  get(name: string): TypeInfo | undefined;
+}
+
 /** Newest ai.onnx opset we know; used when a model declares none. */
 export const LATEST_OPSET = 25;
 
@@ -20,8 +25,8 @@ export interface ShapeInferenceOptions {
   useDeclared?: boolean;
   /** Tensors whose values are known although they are not initializers (e.g. test inputs). */
   knownValues?: Map<string, TensorRef>;
-  /** Types visible from enclosing graphs (for subgraphs). */
-  outer?: Map<string, ValueInfo>;
+  /** Types visible from enclosing graphs (for subgraphs); a Map or any lookup. */
+  outer?: TypeLookup;
 }
 
 /** Declared dims win when they are numbers; otherwise an inferred number or name fills in. */
@@ -48,7 +53,6 @@ export function inferShapes(graph: OnnxGraph, opts: ShapeInferenceOptions = {}):
   const types = new Map<string, TypeInfo>();
   const values = new Map<string, SymValue>();
 
-  if (opts.outer) for (const [k, v] of opts.outer) types.set(k, v);
   for (const v of graph.allInputs) types.set(v.name, v);
   for (const [name, t] of graph.initializers) {
     types.set(name, { elemType: t.elemType, shape: t.dims });
@@ -72,7 +76,8 @@ export function inferShapes(graph: OnnxGraph, opts: ShapeInferenceOptions = {}):
   }
 
   // One context object reused for every node (large graphs: avoid per-node closures).
-  const ctx = new Context(opset, types, values);
+  // Outer-scope values are looked up, not copied: many small subgraphs stay cheap.
+  const ctx = new Context(opset, types, values, opts.outer);
   for (const node of graph.nodes) {
     const rule = node.domain === '' || node.domain === 'com.microsoft' ? RULES.get(node.opType) : undefined;
     let outs: (TypeInfo | undefined)[] | undefined;
@@ -99,7 +104,6 @@ export function inferShapes(graph: OnnxGraph, opts: ShapeInferenceOptions = {}):
 
   const result = new Map<string, ValueInfo>();
   for (const [name, t] of types) {
-    if (opts.outer?.has(name) && !graph.initializers.has(name) && !graph.allInputs.some((v) => v.name === name)) continue;
     const info: ValueInfo = { name, elemType: t.elemType };
     if (t.shape) info.shape = t.shape;
     result.set(name, info);
@@ -110,7 +114,12 @@ export function inferShapes(graph: OnnxGraph, opts: ShapeInferenceOptions = {}):
 class Context implements NodeContext {
   node!: OnnxNode;
   newValues: [number, SymValue][] = [];
-  constructor(readonly opset: number, private readonly types: Map<string, TypeInfo>, private readonly values: Map<string, SymValue>) {}
+  constructor(
+    readonly opset: number,
+    private readonly types: Map<string, TypeInfo>,
+    private readonly values: Map<string, SymValue>,
+    private readonly outer: TypeLookup | undefined,
+  ) {}
 
   reset(node: OnnxNode): void {
     this.node = node;
@@ -118,7 +127,7 @@ class Context implements NodeContext {
   }
   type(i: number): TypeInfo | undefined {
     const n = this.node.inputs[i];
-    return n ? this.types.get(n) : undefined;
+    return n ? this.types.get(n) ?? this.outer?.get(n) : undefined;
   }
   shape(i: number): Dim[] | undefined {
     return this.type(i)?.shape;

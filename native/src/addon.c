@@ -5,7 +5,9 @@
  * dimensions against the arrays' lengths before touching memory and throws a
  * RangeError/TypeError naming the argument, so a bad call cannot crash the
  * extension host. */
+#ifndef NAPI_VERSION
 #define NAPI_VERSION 8
+#endif
 #include <node_api.h>
 
 #include <math.h>

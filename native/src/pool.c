@@ -53,9 +53,13 @@ static long now_ns(void) {
   return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
+/* Generation each worker was started at (set before it exists, so a job
+ * posted before the thread first runs is not missed). */
+static unsigned g_start_gen[NL_MAX_THREADS];
+
 static void *worker_main(void *arg) {
   const int tid = (int)(intptr_t)arg;
-  unsigned seen = atomic_load_explicit(&g_gen, memory_order_acquire);
+  unsigned seen = g_start_gen[tid];
   for (;;) {
     unsigned g;
     long t0 = 0;
@@ -81,11 +85,13 @@ static void *worker_main(void *arg) {
 }
 
 static void ensure_workers(int want) {
+  if (want > NL_MAX_THREADS - 1) want = NL_MAX_THREADS - 1;
   while (g_workers < want) {
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    g_start_gen[g_workers + 1] = atomic_load_explicit(&g_gen, memory_order_relaxed);
     int rc = pthread_create(&th, &attr, worker_main, (void *)(intptr_t)(g_workers + 1));
     pthread_attr_destroy(&attr);
     if (rc != 0) break;

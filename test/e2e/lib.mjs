@@ -176,7 +176,7 @@ export async function runTests(tests, { page, before, resultsFile }) {
   const only = (process.env.E2E_ONLY || '').split(',').filter(Boolean);
   const res = { passed: 0, failed: 0, skipped: 0, tests: [], failures: [] };
   for (const t of tests) {
-    if (only.length && !only.some((w) => t.name.includes(w))) continue;
+    if (only.length && !only.some((w) => t.name.split(' ')[0] === w || (w.length > 2 && t.name.includes(w)))) continue;
     const start = Date.now();
     let err = null;
     try {

@@ -6,7 +6,7 @@
 # Env:
 #   SKIP_PACKAGE=1     reuse dist/neural-lens.vsix and dist/ (no `npm run package`)
 #   SKIP_SETUP=1       do not run scripts/setup-e2e.sh (installs must already be in .cache/)
-#   E2E_ONLY=a,b       run only the scenarios whose name contains one of these words
+#   E2E_ONLY=a1,d      run only these scenarios (ids = first word of the test name)
 #   E2E_SKIP_HOST=1    skip the in-host mocha suite;   E2E_SKIP_UI=1  skip the Playwright scenarios
 #   E2E_KEEP=1         keep the temp dir (printed) instead of deleting it
 # Output: screenshots in test-results/e2e/*.png, logs in test-results/e2e/logs/, and a last line
@@ -60,7 +60,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$OUTDIR" "$TMP/ud/User" "$TMP/exts"
-rm -f "$OUTDIR"/*.png "$OUTDIR"/*.json
+rm -f "$OUTDIR"/*.png "$OUTDIR"/*.json "$OUTDIR"/*.txt
 # two workspaces so that editors restored from one session never leak into the other
 for ws in ws ws-host; do
   mkdir -p "$TMP/$ws"

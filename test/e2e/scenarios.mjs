@@ -25,7 +25,7 @@ const { browser, page } = await launch();
 const consoleErrors = [];
 page.on('console', (m) => {
   const t = m.text();
-  if (m.type() === 'error' && !/Failed to load resource|open-vsx|marketplace|favicon|service-worker|ServiceWorker/i.test(t)) consoleErrors.push(t.slice(0, 300));
+  if (m.type() === 'error' && !/Failed to load resource|open-vsx|marketplace|favicon|service-worker|ServiceWorker|authentication provider 'github'/i.test(t)) consoleErrors.push(t.slice(0, 300));
 });
 page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
 
@@ -131,6 +131,10 @@ const tests = [
         .catch(async () => { throw new Error(`#nl-heatmap[data-tensor] = ${JSON.stringify(await hm.getAttribute('data-tensor'))}, expected ${tensor}`); });
       const canvas = hm.locator('canvas').first();
       await canvas.waitFor({ state: 'visible', timeout: 10000 });
+      // drawn once the host's data arrived: the legend gets its content in the same pass
+      const legend = wv.frame.locator('#nl-heatmap-legend');
+      await wv.frame.waitForFunction(() => (document.querySelector('#nl-heatmap-legend')?.childElementCount ?? 0) > 0, null, { timeout: 15000 })
+        .catch(async () => { throw new Error(`heatmap never drew: #nl-heatmap text "${(await hm.innerText()).replace(/\s+/g, ' ').slice(0, 200)}"`); });
       const dims = await canvas.evaluate((c) => ({ w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight }));
       assert(dims.w > 0 && dims.h > 0 && dims.cw > 0 && dims.ch > 0, `heatmap canvas has a non-zero size ${JSON.stringify(dims)}`);
       // the canvas is not blank: some pixels differ
@@ -141,7 +145,6 @@ const tests = [
         return seen.size;
       });
       assert(distinct === -1 || distinct > 3, `heatmap canvas is painted (distinct sampled colours: ${distinct})`);
-      const legend = wv.frame.locator('#nl-heatmap-legend');
       assert(await legend.count() && await legend.isVisible(), '#nl-heatmap-legend visible');
       assert(await wv.frame.locator('#nl-heatmap-histogram').count(), '#nl-heatmap-histogram present');
       // hover (real mouse move) over the canvas → tooltip with a number
@@ -187,6 +190,38 @@ const tests = [
     },
   },
   {
+    name: 'h zoom buttons (real clicks) change the zoom; Fit brings every node into view',
+    fn: async () => {
+      const wv = mlpView ?? await openModel(page, MLP);
+      const ids = await wv.frame.evaluate(() => window.__nl.nodeIds());
+      const [a, b] = [ids[0], ids[ids.length - 1]];
+      const spread = async () => {
+        const [p, q] = await wv.frame.evaluate(([x, y]) => [window.__nl.nodeScreenPosition(x), window.__nl.nodeScreenPosition(y)], [a, b]);
+        return Math.hypot(p.x - q.x, p.y - q.y);
+      };
+      const settle = () => sleep(450); // zoom animations
+      const d0 = await spread();
+      await wv.frame.locator('#nl-zoom-in').click(); await settle();
+      const d1 = await spread();
+      assert(d1 > d0 * 1.05, `#nl-zoom-in enlarges the graph (distance ${a}–${b}: ${d0.toFixed(1)} → ${d1.toFixed(1)})`);
+      await wv.frame.locator('#nl-zoom-out').click(); await settle();
+      await wv.frame.locator('#nl-zoom-out').click(); await settle();
+      const d2 = await spread();
+      assert(d2 < d1 * 0.95, `#nl-zoom-out shrinks the graph (${d1.toFixed(1)} → ${d2.toFixed(1)})`);
+      for (let i = 0; i < 3; i++) { await wv.frame.locator('#nl-zoom-in').click(); await sleep(150); }
+      await settle();
+      await wv.frame.locator('#nl-fit').click(); await settle();
+      const g = await wv.frame.locator('#nl-graph').evaluate((el) => { const r = el.getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom }; });
+      const outside = [];
+      for (const id of ids) {
+        const p = await wv.frame.evaluate((i) => window.__nl.nodeScreenPosition(i), id);
+        if (!(p.x >= g.l && p.x <= g.r && p.y >= g.t && p.y <= g.b)) outside.push(`${id}@${Math.round(p.x)},${Math.round(p.y)}`);
+      }
+      assert(!outside.length, `after #nl-fit every node centre is inside #nl-graph ${JSON.stringify(g)}; outside: ${outside.join(' ')}`);
+      await shot(page, 'h-zoom-fit');
+    },
+  },
+  {
     name: 'a2 "Neural Lens: Open Sample Model" from the command palette',
     fn: async () => {
       await palette(page, 'Neural Lens: Open Sample Model');
@@ -194,9 +229,10 @@ const tests = [
       const wv = await visibleWebview(page);
       assertEq(await waitNlState(wv.frame), 'ready', 'body[data-nl-state]');
       await checkModelView(wv, MLP);
-      // it is the extension's bundled copy, not the workspace one
-      const tabTitle = await page.locator('.tabs-container .tab.active').getAttribute('title').catch(() => '') || '';
-      log(`sample tab title: ${tabTitle}`);
+      // it is the extension's bundled copy (outside the workspace, so the breadcrumbs show its full path)
+      const crumbs = (await page.locator('.editor-group-container.active .breadcrumbs-control').first().innerText().catch(() => '')).replace(/\s+/g, '/');
+      log(`sample breadcrumbs: ${crumbs}`);
+      assert(/neural-lens\.neural-lens[^/]*\/media\/samples\/mnist-mlp\.onnx/.test(crumbs), `the sample opened from the installed extension: breadcrumbs "${crumbs}"`);
       await sleep(300);
       await shot(page, 'a2-open-sample-command');
     },
@@ -244,6 +280,36 @@ const tests = [
     },
   },
   {
+    name: 'f2 CNN: Conv weight heatmap (4-D kernels) draws with a tooltip',
+    fn: async () => {
+      const wv = await openModel(page, CNN);
+      const id = await selectNodeOfType(wv, 'Conv');
+      const row = wv.frame.locator('#nl-details .nl-weight[data-tensor]').first();
+      const tensor = await row.getAttribute('data-tensor');
+      await row.locator('.nl-open-heatmap').click();
+      await wv.frame.waitForFunction((t) => {
+        const h = document.querySelector('#nl-heatmap');
+        return h && !h.hidden && h.getAttribute('data-tensor') === t && (document.querySelector('#nl-heatmap-legend')?.childElementCount ?? 0) > 0;
+      }, tensor, { timeout: 15000 }).catch(async () => {
+        throw new Error(`heatmap for ${tensor} never drew: "${(await wv.frame.locator('#nl-heatmap').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 200)}"`);
+      });
+      const canvas = wv.frame.locator('#nl-heatmap canvas').first();
+      const cb = await canvas.boundingBox();
+      assert(cb && cb.width > 0 && cb.height > 0, `kernel canvas has a size ${JSON.stringify(cb)}`);
+      const tip = wv.frame.locator('#nl-heatmap-tooltip');
+      let tipText = '';
+      for (const [fx, fy] of [[0.5, 0.5], [0.25, 0.25], [0.75, 0.6], [0.1, 0.1]]) {
+        await page.mouse.move(cb.x + cb.width * fx, cb.y + cb.height * fy, { steps: 2 });
+        await sleep(250);
+        if (await tip.isVisible().catch(() => false)) { tipText = (await tip.innerText()).replace(/\s+/g, ' '); if (/\d\.\d|e[-+]?\d/.test(tipText)) break; }
+      }
+      const note = (await wv.frame.locator('#nl-heatmap').innerText()).replace(/\s+/g, ' ').slice(0, 160);
+      log(`CNN node ${id} heatmap ${tensor}: ${note} | tooltip "${tipText}"`);
+      assert(/\d\.\d|e[-+]?\d/.test(tipText), `tooltip shows a value over a kernel cell: "${tipText}"`);
+      await shot(page, 'f2-cnn-conv-heatmap');
+    },
+  },
+  {
     name: 'g "Neural Lens: Export Graph as SVG…" writes an SVG through the save dialog',
     timeout: 60000,
     fn: async () => {
@@ -258,6 +324,8 @@ const tests = [
         return i && i.offsetParent !== null && i.value.startsWith('/');
       }, null, { timeout: 15000 }).then(() => true, () => false);
       if (!appeared) throw new Error(`no save dialog appeared; notifications: ${JSON.stringify(await notifications(page))}`);
+      // the simple dialog first shows the folder, then completes the proposed file name
+      await page.waitForFunction(() => /\.svg$/i.test(document.querySelector('.quick-input-widget input')?.value || ''), null, { timeout: 5000 }).catch(() => {});
       const proposed = await input.inputValue();
       log(`save dialog proposed: ${proposed}`);
       assert(/\.svg$/i.test(proposed), `the save dialog proposes an .svg file name: ${proposed}`);
@@ -282,8 +350,8 @@ try {
     resultsFile: RESULTS,
     before: async (t) => {
       await page.keyboard.press('Escape').catch(() => {});
-      // b–d continue in the MLP viewer opened by a1; everything else starts from a clean editor area
-      if (/^[bcd] /.test(t.name) && mlpView) return;
+      // b–d, h continue in the MLP viewer opened by a1; everything else starts from a clean editor area
+      if (/^[bcdh] /.test(t.name) && mlpView) return;
       mlpView = null;
       await closeAllEditors(page);
     },

@@ -213,7 +213,8 @@ export function commonNamePrefix(names: string[]): string {
     if (!p) return '';
   }
   if (named.length === 1) return p;
-  const cut = Math.max(p.lastIndexOf('/'), p.lastIndexOf('.'), p.lastIndexOf('_'), p.lastIndexOf(':'));
+  // path-like names cut at '/', dotted ones at '.', '_' or ':'
+  const cut = p.includes('/') ? p.lastIndexOf('/') : Math.max(p.lastIndexOf('.'), p.lastIndexOf('_'), p.lastIndexOf(':'));
   p = cut >= 0 ? p.slice(0, cut) : '';
   p = p.replace(/[/._:]+$/, '');
   return p.replace(/^[/._:]+$/, '');

@@ -69,7 +69,7 @@ export function layeredLayout(input: LayoutInput): LayoutResult {
     isDummy(v: number) { return v >= n; },
     width(v: number) { return v < n ? W[v] : 0; },
     gap(a: number, b: number) { return a >= n || b >= n ? laneSep : nodeSep; },
-    segWeight(a: number, b: number) { return a >= n && b >= n ? 4 : a >= n || b >= n ? 0.3 : 1; },
+    segWeight(a: number, b: number) { return a >= n && b >= n ? 4 : a >= n || b >= n ? 0.05 : 1; },
     nodeWeight(v: number) { return v >= n ? 0.02 : 1; },
     sortLayer(_r: number, _down: boolean) {},
     placeLayer(_r: number, _mode: number) {},

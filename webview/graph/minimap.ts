@@ -15,6 +15,7 @@ export class Minimap {
   private dragging = false;
   private cy: cytoscape.Core | null = null;
   private palette: Palette | null = null;
+  private bounds = { x1: 0, y1: 0, x2: 0, y2: 0 };
 
   constructor(readonly canvas: HTMLCanvasElement) {
     canvas.addEventListener('pointerdown', (e) => {
@@ -35,6 +36,7 @@ export class Minimap {
     this.canvas.width = this.base.width = Math.round(W * dpr);
     this.canvas.height = this.base.height = Math.round(H * dpr);
     const lw = Math.max(1, placed.layout.width), lh = Math.max(1, placed.layout.height);
+    this.bounds = { x1: 0, y1: 0, x2: lw, y2: lh };
     const pad = 6 * dpr;
     this.scale = Math.min((this.base.width - 2 * pad) / lw, (this.base.height - 2 * pad) / lh);
     this.ox = (this.base.width - lw * this.scale) / 2;
@@ -65,6 +67,9 @@ export class Minimap {
     const ctx = this.canvas.getContext('2d')!;
     ctx.drawImage(this.base, 0, 0);
     const ext = cy.extent();
+    // nothing to navigate when the whole graph is on screen
+    const b = this.bounds;
+    this.canvas.style.visibility = ext.x1 <= b.x1 && ext.y1 <= b.y1 && ext.x2 >= b.x2 && ext.y2 >= b.y2 ? 'hidden' : 'visible';
     const x = this.ox + ext.x1 * this.scale, y = this.oy + ext.y1 * this.scale;
     ctx.strokeStyle = p.focus;
     ctx.lineWidth = Math.max(1.5, (window.devicePixelRatio || 1) * 1.5);

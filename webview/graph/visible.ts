@@ -6,7 +6,7 @@
  */
 import type { GraphView, NodeView } from '../../shared/protocol';
 import { formatCompact, formatShape, middleEllipsis, shortNodeName } from '../format';
-import type { Grouping } from './blocks';
+import { commonNamePrefix, type Grouping } from './blocks';
 import { opCategory, type OpCategory } from './categories';
 
 export type BoxKind = 'node' | 'input' | 'output' | 'block' | 'run';
@@ -100,7 +100,8 @@ export function buildVisibleGraph(graph: GraphView, state: CollapseState, measur
     const members = blocks.flatMap((b) => b.nodeIds);
     const first = blocks[0];
     const params = blocks.reduce((a, b) => a + b.params, 0);
-    const title = first.prefix ? lastComponents(first.prefix) : opsTitle(first.ops);
+    const prefix = run ? commonNamePrefix(members.map((m) => byId.get(m)!.name)) : first.prefix;
+    const title = prefix ? lastComponents(prefix) : opsTitle(first.ops);
     const line1 = (run ? `${blocks.length} × ` : '') + title + EXPAND_MARK;
     const line2 = run
       ? `${opsTitle(first.ops)} · ${members.length} nodes`
@@ -115,11 +116,16 @@ export function buildVisibleGraph(graph: GraphView, state: CollapseState, measur
 
   const edges: VisEdge[] = [];
   const merged = new Map<string, VisEdge>();
+  // a tensor fanning out to several consumers is labelled once, on its first edge
+  const labelled = new Set<string>();
   for (const e of graph.edges) {
     const s = mapId(e.source), t = mapId(e.target);
     if (s === t) continue;
     if (s === e.source && t === e.target) {
-      edges.push({ id: e.id, source: s, target: t, label: e.label, tensors: [e.tensor] });
+      const key = s + '\u0000' + e.tensor;
+      const label = labelled.has(key) ? '' : e.label;
+      labelled.add(key);
+      edges.push({ id: e.id, source: s, target: t, label, tensors: [e.tensor] });
       continue;
     }
     const key = s + '\u0000' + t;

@@ -24,7 +24,8 @@ export class HeatmapPanel {
   private pendingId = 0;
   private data: HeatmapData | null = null;
   private scaleMax = 0;
-  private cssScale = 1;
+  private cssScaleX = 1;
+  private cssScaleY = 1;
   private palette: Palette;
 
   constructor(palette: Palette, private onClose: () => void) {
@@ -103,15 +104,24 @@ export class HeatmapPanel {
     const lut = this.lut();
     const rgb = (c: RGBA): [number, number, number] => [c.r, c.g, c.b];
     // gaps between kernels: a grey that differs from both the zero colour and the ends
-    const gap = mix(p.rgb.bg, p.rgb.fg, 0.3);
+    const gap = d.layout === 'bars' ? p.rgb.bg : mix(p.rgb.bg, p.rgb.fg, 0.3);
     const { geo, pixels } = rasterize(d, lut, this.scaleMax, rgb(gap), rgb(mix(p.rgb.bg, p.rgb.fg, 0.8)));
     const availW = Math.max(50, this.wrap.clientWidth - 8), availH = Math.max(50, this.wrap.clientHeight - 8);
-    const fit = Math.min(availW / geo.width, availH / geo.height);
-    // whole-number magnification keeps every cell the same size; shrink only when it cannot fit at 1:1
-    const scale = fit >= 1 ? Math.min(64, Math.floor(fit)) : Math.max(fit, 0.25);
-    this.cssScale = scale;
+    let sx: number, sy: number;
+    if (d.layout === 'bars') {
+      // bars: as wide as fits (at most 48 px each), full height
+      sx = Math.max(availW / geo.width >= 1 ? Math.min(48, Math.floor(availW / geo.width)) : availW / geo.width, 0.25);
+      sy = Math.max(1, Math.min(availH, 260) / geo.height);
+    } else {
+      // whole-number magnification keeps every cell the same size; small rasters may use a
+      // fractional factor between 1 and 3 so they still fill the panel
+      const fit = Math.min(availW / geo.width, availH / geo.height);
+      sx = sy = fit >= 3 ? Math.min(64, Math.floor(fit)) : Math.max(fit, 0.25);
+    }
+    this.cssScaleX = sx;
+    this.cssScaleY = sy;
     const dpr = window.devicePixelRatio || 1;
-    const cssW = Math.max(1, Math.round(geo.width * scale)), cssH = Math.max(1, Math.round(geo.height * scale));
+    const cssW = Math.max(1, Math.round(geo.width * sx)), cssH = Math.max(1, Math.round(geo.height * sy));
     this.canvas.style.width = cssW + 'px';
     this.canvas.style.height = cssH + 'px';
     this.canvas.width = Math.round(cssW * dpr);
@@ -197,7 +207,7 @@ export class HeatmapPanel {
   private hover(e: MouseEvent): void {
     const d = this.data;
     if (!d) return;
-    const x = Math.floor(e.offsetX / this.cssScale), y = Math.floor(e.offsetY / this.cssScale);
+    const x = Math.floor(e.offsetX / this.cssScaleX), y = Math.floor(e.offsetY / this.cssScaleY);
     const info = cellAt(d, x, y);
     if (!info) { this.tooltip.hidden = true; return; }
     this.tooltip.textContent = describeCell(info);

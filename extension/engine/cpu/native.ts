@@ -58,9 +58,10 @@ export const NATIVE_FILE = 'neural_lens_native.node';
 /** Where the addon may be, most specific first. */
 export function nativeCandidates(): string[] {
   const here = typeof __dirname === 'string' ? __dirname : process.cwd();
-  const list: string[] = [];
+  // An explicit path is the only candidate (tests, unusual layouts).
   const override = process.env.NEURAL_LENS_NATIVE_PATH;
-  if (override) list.push(override);
+  if (override) return [path.resolve(override)];
+  const list: string[] = [];
   list.push(
     path.join(here, NATIVE_FILE), // packaged: dist/neural_lens_native.node beside extension.js
     path.join(here, 'native', NATIVE_FILE), // packaged: dist/native/

@@ -83,7 +83,10 @@ test('subgraphs get nested ids and count in nodeCountWithSubgraphs; functions an
     ['n0/else_branch/e1', 'n0/else_branch/n1', 'n0/else_branch/out:e', '2×3'],
   ]);
   // Outer-scope weight used in a subgraph: shown on the port, weight of the outer graph.
-  assert.equal(ifNode.subgraphs[0].graph.nodes[0].inputs[1].tensor, 'k');
+  const thenAdd = ifNode.subgraphs[0].graph.nodes[0];
+  assert.deepEqual(thenAdd.inputs.map((p) => [p.tensor, p.shape, p.isWeight]), [['x', [2, 3], false], ['k', [3], true]]);
+  assert.deepEqual(thenAdd.weights.map((w) => w.name), ['k'], 'outer-scope initializer shown as the node\'s weight');
+  assert.deepEqual(thenAdd.outputs[0].shape, [2, 3]);
   const fnNode = v.graph.nodes[1];
   assert.equal(fnNode.functionId, 'fn:local:Swish2');
   assert.equal(fnNode.unknownOp, undefined);

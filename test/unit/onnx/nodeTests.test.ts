@@ -99,7 +99,7 @@ test('node tests: inferred output shapes and types match the expected outputs', 
   for (const [t, m] of models()) {
     if (SHAPE_EXCLUDED[t]) continue;
     const ds = path.join(nodeTestsDir, t, 'test_data_set_0');
-    const expected = m.graph.outputs.map((o, i) => {
+    const expected = m.graph.outputs.map((_o, i) => {
       const f = path.join(ds, `output_${i}.pb`);
       return fs.existsSync(f) ? readPb(f) : undefined;
     });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ModelLoadError } from '../../../extension/onnx/errors';
 import { readModel, readModelFile } from '../../../extension/onnx/reader';
 import type { OnnxGraph, TensorRef } from '../../../extension/onnx/model';
-import { FLOAT, INT64, attr, floatTensor, int64Tensor, mlpSpec, modelBytes, node, valueInfo } from './helpers';
+import { FLOAT, INT64, attr, int64Tensor, mlpSpec, modelBytes, node, valueInfo } from './helpers';
 
 function loadError(bytes: Uint8Array, name = 'm.onnx'): ModelLoadError {
   try {
@@ -93,6 +93,15 @@ test('corrupt protobuf inside the graph → kind corrupt or truncated with a mes
 test('readModelFile: missing file and folder → kind io, naming the file', async () => {
   await assert.rejects(readModelFile('/nonexistent/dir/x.onnx'), (e: ModelLoadError) => e.kind === 'io' && /x\.onnx was not found/.test(e.message));
   await assert.rejects(readModelFile(os.tmpdir()), (e: ModelLoadError) => e.kind === 'io');
+});
+
+test('files over 2 GiB → kind tooLarge without reading them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nl-big-'));
+  const file = path.join(dir, 'huge.onnx');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 2 ** 31 + 1); // sparse: takes no disk space
+  await assert.rejects(readModelFile(file), (e: ModelLoadError) => e.kind === 'tooLarge' && /huge\.onnx is 2\.0 GiB/.test(e.message) && /external data/.test(e.hint));
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('model fields, inputs excluding initializers, shapes with symbolic dims', async () => {
