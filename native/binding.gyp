@@ -12,10 +12,11 @@
         "src/sgemm_avx2.c",
         "src/sgemm_generic.c",
         "src/pool.c",
-        "src/im2col.c"
+        "src/im2col.c",
+        "src/fused.c"
       ],
       "defines": [],
-      "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wall", "-Wno-unused-function"],
+      "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],
       "libraries": ["-lpthread"],
       "xcode_settings": {

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'build', 'Release', 'neural_lens_native.node');
-const sources = ['addon.c', 'sgemm.c', 'sgemm_avx512.c', 'sgemm_avx2.c', 'sgemm_generic.c', 'pool.c', 'im2col.c']
+const sources = ['addon.c', 'sgemm.c', 'sgemm_avx512.c', 'sgemm_avx2.c', 'sgemm_generic.c', 'pool.c', 'im2col.c', 'fused.c']
   .map((f) => path.join(here, 'src', f));
 
 function log(msg) {
@@ -86,7 +86,7 @@ function tryDirectCc() {
   if (process.platform === 'win32') return 'direct build is not supported on Windows';
   const cc = process.env.CC || 'cc';
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const args = ['-O3', '-std=gnu11', '-fPIC', '-shared', '-pthread', '-fno-math-errno',
+  const args = ['-O3', '-std=gnu11', '-fPIC', '-shared', '-pthread', '-fno-math-errno', '-ffp-contract=off',
     `-I${path.join(prefix, 'include', 'node')}`, ...sources, '-o', out];
   if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
   log(`${cc} ${args.join(' ')}`);

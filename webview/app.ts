@@ -33,7 +33,7 @@ interface GraphState {
 }
 
 export interface NlTestHook {
-  state(): { ready: boolean; nodeCount: number; selected: string | null; zoom: number; graphId: string; boxes: number };
+  state(): { ready: boolean; nodeCount: number; selected: string | null; zoom: number; graphId: string; boxes: number; timings: Record<string, number> };
   nodeIds(): string[];
   nodeScreenPosition(id: string): { x: number; y: number } | null;
   select(id: string): Promise<void>;
@@ -54,6 +54,8 @@ export class App {
   private matches: string[] = [];
   private matchIndex = -1;
   private lastQuery = '';
+  /** Where the last render's time went (for the bench and the host log). */
+  private timings = { visibleMs: 0, layoutMs: 0, cytoscapeMs: 0, firstFrameMs: 0 };
   private measureCtx = document.createElement('canvas').getContext('2d')!;
   private widthCache = new Map<string, number>();
 
@@ -136,10 +138,20 @@ export class App {
     }
     this.buildShell(model);
     this.levels = [{ graph: model.graph, label: model.graph.name || 'main' }];
-    const timing = await this.showCurrent();
+    let timing: { layoutMs: number };
+    try {
+      timing = await this.showCurrent();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      post({ type: 'log', level: 'error', message: `webview: drawing the graph failed: ${(err as Error)?.stack ?? message}` });
+      this.root.prepend(errorCard({ kind: 'corrupt', message: `The graph could not be drawn: ${message}`, hint: 'The summary above is still valid. Please report this model with the Neural Lens output log.' }));
+      document.body.dataset.nlState = 'error';
+      return;
+    }
     await nextFrame();
     await nextFrame();
     const firstFrameMs = performance.now() - t0;
+    this.timings.firstFrameMs = firstFrameMs;
     this.ready = true;
     document.body.dataset.nlState = 'ready';
     post({ type: 'rendered', nodeCount: model.summary.nodeCount, layoutMs: Math.round(timing.layoutMs), firstFrameMs: Math.round(firstFrameMs) });
@@ -211,7 +223,9 @@ export class App {
     this.renderBreadcrumb();
     const g = st.collapse.grouping;
     this.collapseAllBtn.hidden = !g || st.collapse.expanded.size === 0;
+    const tv = performance.now();
     const vis = buildVisibleGraph(graph, st.collapse, (t) => this.measure(t));
+    this.timings.visibleMs = performance.now() - tv;
     if (vis.boxes.length > 300) this.setStatus(`Laying out ${formatInt(vis.boxes.length)} boxes…`);
     const { result, wallMs } = await layoutVisible(vis);
     if (seq !== this.renderSeq) return { layoutMs: wallMs };
@@ -227,7 +241,10 @@ export class App {
       }
       keep = { zoom, at };
     }
+    this.timings.layoutMs = wallMs;
+    const tr = performance.now();
     this.canvas.render(vis, result, this.palette, this.settings.showEdgeShapes, keep);
+    this.timings.cytoscapeMs = performance.now() - tr;
     this.minimap.setGraph(this.canvas.cy!, this.canvas.placed!, this.palette);
     this.setStatus(null);
     this.applyMatches();
@@ -496,6 +513,7 @@ export class App {
         zoom: this.canvas.cy?.zoom() ?? 0,
         graphId: this.currentGraph()?.id ?? '',
         boxes: this.vis?.boxes.length ?? 0,
+        timings: { ...this.timings },
       }),
       nodeIds: () => this.vis?.boxes.filter((b) => b.kind === 'node').map((b) => b.id) ?? [],
       nodeScreenPosition: (id) => {

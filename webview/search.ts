@@ -23,20 +23,18 @@ export function searchIndex(graph: GraphView): SearchItem[] {
 }
 
 /**
- * Ids of items matching `query` (case-insensitive substring of name, op type or a
- * tensor name), in graph order. An op type typed exactly ("conv") matches that op only,
- * not ConvTranspose, unless other fields also match.
+ * Ids of items matching `query`, in graph order. A query that is exactly an op type present
+ * in the graph ("relu", "Conv") finds the nodes of that op only — not ConvTranspose, and not
+ * nodes whose tensors happen to be named after it ("relu1_out"). Anything else matches as a
+ * case-insensitive substring of a node's name, op type or tensor names.
  */
 export function findMatches(items: SearchItem[], query: string): string[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
-  const exactOp = items.some((it) => it.opType === q);
-  const out: string[] = [];
-  for (const it of items) {
-    const opHit = exactOp ? it.opType === q : it.opType.includes(q);
-    if (opHit || it.name.includes(q) || it.tensors.some((t) => t.includes(q))) out.push(it.id);
-  }
-  return out;
+  if (items.some((it) => it.opType === q)) return items.filter((it) => it.opType === q).map((it) => it.id);
+  return items
+    .filter((it) => it.opType.includes(q) || it.name.includes(q) || it.tensors.some((t) => t.includes(q)))
+    .map((it) => it.id);
 }
 
 /** "3 of 12", "0 of 0" → "No matches", "" when no query. */

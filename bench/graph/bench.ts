@@ -32,6 +32,7 @@ interface Row {
   layoutFullNodeMs: number;
   boxes: number;
   layoutMs: number;
+  cyMs: number;
   firstFrameMs: number;
   wallMs: number;
   scripted: FrameStats;
@@ -116,14 +117,15 @@ async function main(): Promise<void> {
         void t0; void t1;
         const viewer = await Viewer.open(browser, { width: 1280, height: 800 });
         const r = await viewer.init(view, model);
-        const boxes = await viewer.page.evaluate('window.__nl.state().boxes') as number;
+        const st = await viewer.page.evaluate('window.__nl.state()') as { boxes: number; timings: { cytoscapeMs: number } };
+        const boxes = st.boxes;
         await viewer.page.waitForTimeout(300);
         const scripted = stats(await scriptedPanZoom(viewer.page));
         const gesture = stats(await recordFrames(viewer.page, () => gestures(viewer.page)));
         await viewer.close();
         rows.push({
           model: kind, nodes: view.summary.nodeCount, encodeMB: bytes.length / 1e6, parseMs: t2 - t1, viewMs: t3 - t2,
-          layoutFullNodeMs: lf.ms, boxes, layoutMs: r.layoutMs, firstFrameMs: r.firstFrameMs, wallMs: r.wallMs, scripted, gesture,
+          layoutFullNodeMs: lf.ms, boxes, layoutMs: r.layoutMs, cyMs: st.timings.cytoscapeMs, firstFrameMs: r.firstFrameMs, wallMs: r.wallMs, scripted, gesture,
         });
         console.error(`done ${kind} ${size}`);
       }
@@ -132,9 +134,9 @@ async function main(): Promise<void> {
     await browser.close();
   }
   const f = (x: number) => x.toFixed(0);
-  const header = ['model', 'nodes', 'MB', 'parse ms', 'view ms', 'full layout ms (Node)', 'boxes drawn', 'layout ms', 'first frame ms', 'scripted pan/zoom frame ms med/p95/max', 'drag+wheel frame ms med/p95/max'];
+  const header = ['model', 'nodes', 'MB', 'parse ms', 'view ms', 'full layout ms (Node)', 'boxes drawn', 'layout ms', 'cytoscape ms', 'first frame ms', 'scripted pan/zoom frame ms med/p95/max', 'drag+wheel frame ms med/p95/max'];
   const lines = rows.map((r) => [
-    r.model, String(r.nodes), r.encodeMB.toFixed(1), f(r.parseMs), f(r.viewMs), f(r.layoutFullNodeMs), String(r.boxes), f(r.layoutMs), f(r.firstFrameMs),
+    r.model, String(r.nodes), r.encodeMB.toFixed(1), f(r.parseMs), f(r.viewMs), f(r.layoutFullNodeMs), String(r.boxes), f(r.layoutMs), f(r.cyMs), f(r.firstFrameMs),
     `${f(r.scripted.median)}/${f(r.scripted.p95)}/${f(r.scripted.max)}`, `${f(r.gesture.median)}/${f(r.gesture.p95)}/${f(r.gesture.max)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));

@@ -23,6 +23,17 @@ async function open(browser: Browser, name: string, bytes: Uint8Array, theme: Th
   return { v, view };
 }
 
+/** The light theme's variables, copied from the harness's table by reading a light page. */
+const switchToLight = `(() => {
+  const light = { 'editor-background': '#ffffff', 'editor-foreground': '#3b3b3b', 'focusBorder': '#005fb8', 'panel-border': '#e5e5e5',
+    'charts-blue': '#1a85ff', 'charts-red': '#e51400', 'charts-green': '#388a34', 'charts-yellow': '#bf8803', 'charts-orange': '#d18616', 'charts-purple': '#652d90',
+    'sideBar-background': '#f8f8f8', 'sideBar-foreground': '#3b3b3b', 'descriptionForeground': '#3b3b3b', 'editorWidget-background': '#f8f8f8',
+    'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b', 'input-background': '#ffffff', 'input-foreground': '#3b3b3b',
+    'badge-background': '#cccccc', 'badge-foreground': '#3b3b3b', 'textCodeBlock-background': '#f2f2f2' };
+  for (const [k, v] of Object.entries(light)) document.documentElement.style.setProperty('--vscode-' + k, v);
+  document.body.className = 'vscode-light';
+})()`;
+
 const idOf = (view: { graph: { nodes: { id: string; name: string }[] } }, name: string) => view.graph.nodes.find((n) => n.name === name)!.id;
 
 const scenarios: Record<string, (b: Browser) => Promise<void>> = {
@@ -134,6 +145,26 @@ const scenarios: Record<string, (b: Browser) => Promise<void>> = {
     await v.page.click('text=Open function body');
     await v.page.waitForTimeout(400);
     await v.shot('control-function');
+    await v.close();
+  },
+  async theme(b) {
+    // switch dark -> light the way VS Code does (body class + variables on <html>)
+    const { v, view } = await open(b, 'mnist_cnn.onnx', mnistCnn(), 'dark');
+    await v.page.evaluate((id) => (window as unknown as NL).__nl.select(id), idOf(view, '/conv1/Conv'));
+    await v.page.click('.nl-weight[data-tensor="conv1.weight"] .nl-open-heatmap');
+    await v.page.waitForSelector('#nl-heatmap-legend canvas');
+    await v.page.evaluate(switchToLight);
+    await v.page.waitForTimeout(300);
+    await v.shot('theme-switched-light');
+    await v.close();
+  },
+  async searchCollapsed(b) {
+    const { v } = await open(b, 'resnet_10k.onnx', resnetLike(10000), 'dark');
+    await v.page.fill('#nl-search', 'layer3.100/conv2');
+    await v.page.press('#nl-search', 'Enter');
+    await v.page.waitForTimeout(800);
+    console.log(await v.page.textContent('#nl-search-status'), await v.page.evaluate(() => (window as unknown as NL).__nl.state()));
+    await v.shot('resnet10k-search-expanded');
     await v.close();
   },
   async error(b) {

@@ -15,6 +15,8 @@ export interface CliCommand {
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   inspect: () => import('./inspect'),
   doctor: () => import('./doctor'),
+  train: () => import('./train'),
+  run: () => import('./run'),
 };
 
 const PROGRAM = 'neural-lens';

@@ -85,7 +85,9 @@ export function readNpy(bytes: Uint8Array, file = 'The .npy file'): HostTensor {
     const need = count * size;
     if (body.length < need) throw npyError(file, `it holds ${body.length} data bytes; shape ${JSON.stringify(dims)} needs ${need}`);
     // Copy into an aligned buffer, swapping bytes for big-endian data.
-    const raw = body.slice(0, need);
+    // A fresh buffer (not body.slice: on a Node Buffer that is a view into a shared pool).
+    const raw = new Uint8Array(need);
+    raw.set(body.subarray(0, need));
     if (order === '>' && size > 1) {
       for (let i = 0; i < need; i += size) raw.subarray(i, i + size).reverse();
     }

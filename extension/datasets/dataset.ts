@@ -33,14 +33,13 @@ export function subset(ds: Dataset, idx: ArrayLike<number>, name: string): Datas
   return makeDataset(b.x, b.y, name, ds.numClasses);
 }
 
-/** Seeded split: the last `fraction` of a shuffled order becomes validation. */
+/** Seeded split: a random `fraction` of the samples becomes validation. */
 export function splitDataset(ds: Dataset, fraction: number, seed: number): { train: Dataset; val: Dataset } {
   const perm = new Rng(seed).permutation(ds.size);
   const nVal = Math.round(ds.size * fraction);
-  return {
-    train: subset(ds, perm.subarray(0, ds.size - nVal), `${ds.name} (train)`),
-    val: subset(ds, perm.subarray(ds.size - nVal), `${ds.name} (validation)`),
-  };
+  // both parts keep the file's order, so --no-shuffle batches follow the data as written
+  const trainIdx = perm.slice(0, ds.size - nVal).sort(), valIdx = perm.slice(ds.size - nVal).sort();
+  return { train: subset(ds, trainIdx, `${ds.name} (train)`), val: subset(ds, valIdx, `${ds.name} (validation)`) };
 }
 
 /** Reshape inputs to the model's per-sample shape when the element counts agree. */

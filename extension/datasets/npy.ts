@@ -7,7 +7,8 @@ import { tensorFromHost } from '../engine/bridge';
 import { Tensor } from '../engine/tensor';
 
 export function readNpyTensor(bytes: Uint8Array, name: string): Tensor {
-  return tensorFromHost(readNpy(bytes, name), name);
+  // a private copy: readNpy views `.buffer` from offset 0, which a pooled Node Buffer breaks
+  return tensorFromHost(readNpy(new Uint8Array(bytes), name), name);
 }
 
 export function readNpyFile(file: string): Tensor {

@@ -12,6 +12,7 @@ import { batchOf, type Dataset } from '../datasets/dataset';
 import { computeLoss, type LossName } from './losses';
 import { makeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 import { lrAt, type ScheduleConfig } from './schedules';
+import { clipGradNorm } from './clip';
 
 export interface TrainerConfig {
   loss: LossName;
@@ -160,10 +161,7 @@ export class Trainer {
       gradData.set(name, gd);
     }
     const gradNorm = Math.sqrt(total);
-    if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) {
-      const coef = this.cfg.clipNorm / (gradNorm + 1e-6);
-      if (coef < 1) for (const [name, g] of gradData) { const c = new Float32Array(g.length); for (let i = 0; i < g.length; i++) c[i] = g[i] * coef; gradData.set(name, c); }
-    }
+    if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) clipGradNorm(gradData, this.cfg.clipNorm);
     const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
     this.optimizer.step(paramData, gradData, lr);
     for (const [name, p] of paramData) {

@@ -176,6 +176,96 @@ static napi_value js_set_isa(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
+/* fmaPeak(iterations) -> FLOPs done by a register-only FMA loop with the
+ * widest ISA available (time it from JS to get the core's peak). */
+static napi_value js_fma_peak(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  long iters;
+  if (argc < 1 || !get_index(env, argv[0], &iters, "fmaPeak", "iterations")) return NULL;
+  double flops = nl_cpu_has_avx512() ? nl_fma_peak_avx512(iters) : nl_cpu_has_avx2() ? nl_fma_peak_avx2(iters) : 0;
+  CHECK(napi_create_double(env, flops, &result));
+  return result;
+}
+
+static int get_bool(napi_env env, napi_value v, bool *out, const char *fn, const char *name) {
+  if (napi_get_value_bool(env, v, out) != napi_ok) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s: %s must be a boolean", fn, name);
+    napi_throw_type_error(env, NULL, buf);
+    return 0;
+  }
+  return 1;
+}
+
+/* Arrays of one update must all have the parameter's length. */
+static int same_length(napi_env env, const char *fn, const char *name, size_t got, size_t want) {
+  if (got == want) return 1;
+  char buf[200];
+  snprintf(buf, sizeof buf, "%s: %s has %zu elements, the parameter has %zu", fn, name, got, want);
+  napi_throw_range_error(env, NULL, buf);
+  return 0;
+}
+
+/* sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, first) */
+static napi_value js_sgd(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "sgdStep";
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 9) return range_error(env, fn, "expected 9 arguments");
+  f32view p, g, b;
+  float lr, mom, damp, wd;
+  bool nesterov, first;
+  if (!get_f32(env, argv[0], &p, fn, "p") || !get_f32(env, argv[1], &g, fn, "g") ||
+      !get_f32(env, argv[2], &b, fn, "buf") || !get_float(env, argv[3], &lr, fn, "lr") ||
+      !get_float(env, argv[4], &mom, fn, "momentum") || !get_float(env, argv[5], &damp, fn, "dampening") ||
+      !get_float(env, argv[6], &wd, fn, "weightDecay") || !get_bool(env, argv[7], &nesterov, fn, "nesterov") ||
+      !get_bool(env, argv[8], &first, fn, "first"))
+    return NULL;
+  if (!same_length(env, fn, "g", g.length, p.length)) return NULL;
+  if (mom != 0.0f && !same_length(env, fn, "buf", b.length, p.length)) return NULL;
+  nl_sgd(p.data, g.data, b.data, (long)p.length, lr, mom, damp, wd, nesterov, first);
+  return NULL;
+}
+
+/* adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) */
+static napi_value js_adam(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "adamStep";
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 11) return range_error(env, fn, "expected 11 arguments");
+  f32view p, g, m, v;
+  float lr, b1, b2, eps, wd;
+  bool decoupled;
+  double step;
+  if (!get_f32(env, argv[0], &p, fn, "p") || !get_f32(env, argv[1], &g, fn, "g") ||
+      !get_f32(env, argv[2], &m, fn, "m") || !get_f32(env, argv[3], &v, fn, "v") ||
+      !get_float(env, argv[4], &lr, fn, "lr") || !get_float(env, argv[5], &b1, fn, "beta1") ||
+      !get_float(env, argv[6], &b2, fn, "beta2") || !get_float(env, argv[7], &eps, fn, "eps") ||
+      !get_float(env, argv[8], &wd, fn, "weightDecay") || !get_bool(env, argv[9], &decoupled, fn, "decoupled"))
+    return NULL;
+  if (napi_get_value_double(env, argv[10], &step) != napi_ok || !(step >= 1)) return range_error(env, fn, "step must be >= 1");
+  if (!same_length(env, fn, "g", g.length, p.length) || !same_length(env, fn, "m", m.length, p.length) ||
+      !same_length(env, fn, "v", v.length, p.length))
+    return NULL;
+  nl_adam(p.data, g.data, m.data, v.data, (long)p.length, lr, b1, b2, eps, wd, decoupled, step);
+  return NULL;
+}
+
+/* sumSquares(x) -> sum of x[i]^2 accumulated in float64 */
+static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  f32view x;
+  if (argc < 1 || !get_f32(env, argv[0], &x, "sumSquares", "x")) return NULL;
+  CHECK(napi_create_double(env, nl_sumsq(x.data, (long)x.length), &result));
+  return result;
+}
+
 static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v) {
   napi_set_named_property(env, obj, key, v);
 }
@@ -191,7 +281,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 1, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 2, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 
@@ -202,6 +292,10 @@ NAPI_MODULE_INIT() {
     { "col2im", NULL, js_col2im, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sgdStep", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "adamStep", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

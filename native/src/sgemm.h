@@ -44,6 +44,10 @@ int nl_cpu_has_avx512(void);
 int nl_cpu_has_avx2(void);
 
 const nl_isa *nl_isa_selected(void);
+
+/* Register-only FMA loops for measuring a core's peak; return FLOPs done. */
+double nl_fma_peak_avx512(long iters);
+double nl_fma_peak_avx2(long iters);
 /* Force an ISA by name ("avx512" | "avx2" | "generic"); returns 0 if unsupported. */
 int nl_isa_select(const char *name);
 
@@ -69,5 +73,12 @@ void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
 void nl_col2im(const float *col, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
                long OH, long OW, float *x);
+
+/* Fused training helpers (fused.c). */
+void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float momentum, float dampening,
+            float wd, int nesterov, int first);
+void nl_adam(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
+             float eps, float wd, int decoupled, double step);
+double nl_sumsq(const float *x, long n);
 
 #endif

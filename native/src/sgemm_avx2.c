@@ -56,6 +56,26 @@ NL_T static void kernel_avx2(long kc, const float *Ap, const float *Bp, float *C
 
 const nl_isa nl_isa_avx2 = { "avx2", MR, NR, 256, 120, 1024, kernel_avx2, NULL };
 
+/* See nl_fma_peak_avx512: 12 chains of 8-wide FMAs, 16 FLOP each. */
+NL_T double nl_fma_peak_avx2(long iters) {
+  __m256 acc[12];
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_ps((float)i);
+  for (long n = 0; n < iters; n++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], m, a);
+  }
+  __m256 s = acc[0];
+  for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, acc[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  volatile float sink = out[0];
+  (void)sink;
+  return (double)iters * 12 * 16;
+}
+
 #else
 const nl_isa nl_isa_avx2 = { "avx2", 6, 16, 256, 120, 1024, NULL, NULL };
+double nl_fma_peak_avx2(long iters) { (void)iters; return 0; }
 #endif

@@ -26,6 +26,8 @@ export interface Block {
 export interface Run {
   id: string;
   blockIds: string[];
+  /** Blocks per repeat (the run shows blockIds.length / period repeats). */
+  period: number;
 }
 
 export interface Grouping {
@@ -38,6 +40,13 @@ export interface Grouping {
 /** Largest block; longer chains or branching regions are cut into pieces of about this size. */
 const MAX_BLOCK = 64;
 const MIN_BLOCK = 3;
+/** Longest repeating group of blocks looked for. */
+const MAX_PERIOD = 4;
+
+function samePeriod(sig: string[], a: number, b: number, p: number): boolean {
+  for (let k = 0; k < p; k++) if (sig[a + k] !== sig[b + k]) return false;
+  return true;
+}
 
 export function detectBlocks(graph: GraphView): Grouping {
   const nodes = graph.nodes;
@@ -185,18 +194,25 @@ export function detectBlocks(graph: GraphView): Grouping {
     for (const nid of b.nodeIds) blockOfNode.set(nid, id);
   }
 
-  // runs of consecutive identical blocks
+  // runs: a group of 1–4 blocks repeated back to back (a transformer layer is two blocks,
+  // attention and MLP, so its repeats have period 2)
   const runs: Run[] = [];
   const runOfBlock = new Map<string, string>();
+  const sig = blocks.map((b) => b.signature);
   for (let i = 0; i < blocks.length; ) {
-    let j = i + 1;
-    while (j < blocks.length && blocks[j].signature === blocks[i].signature) j++;
-    if (j - i >= 2) {
-      const run: Run = { id: `${graph.id}#r${runs.length}`, blockIds: blocks.slice(i, j).map((b) => b.id) };
+    let best = { period: 1, count: 1 };
+    for (let p = 1; p <= MAX_PERIOD && i + 2 * p <= blocks.length; p++) {
+      let count = 1;
+      while (i + (count + 1) * p <= blocks.length && samePeriod(sig, i, i + count * p, p)) count++;
+      if (count >= 2 && count * p > best.count * best.period) best = { period: p, count };
+    }
+    const len = best.count * best.period;
+    if (best.count >= 2) {
+      const run: Run = { id: `${graph.id}#r${runs.length}`, blockIds: blocks.slice(i, i + len).map((b) => b.id), period: best.period };
       runs.push(run);
       for (const bid of run.blockIds) runOfBlock.set(bid, run.id);
     }
-    i = j;
+    i += len;
   }
   return { blocks, runs, blockOfNode, runOfBlock };
 }

@@ -5,7 +5,7 @@
  * by an injected function (canvas in the browser, an estimate in Node).
  */
 import type { GraphView, NodeView } from '../../shared/protocol';
-import { formatCompact, formatShape, middleEllipsis, shortNodeName } from '../format';
+import { formatCompact, formatInt, formatShape, middleEllipsis, shortNodeName } from '../format';
 import { commonNamePrefix, type Grouping } from './blocks';
 import { opCategory, type OpCategory } from './categories';
 
@@ -102,9 +102,9 @@ export function buildVisibleGraph(graph: GraphView, state: CollapseState, measur
     const params = blocks.reduce((a, b) => a + b.params, 0);
     const prefix = run ? commonNamePrefix(members.map((m) => byId.get(m)!.name)) : first.prefix;
     const title = prefix ? lastComponents(prefix) : opsTitle(first.ops);
-    const line1 = (run ? `${blocks.length} × ` : '') + title + EXPAND_MARK;
+    const line1 = (run ? `${blocks.length / run.period} × ` : '') + title + EXPAND_MARK;
     const line2 = run
-      ? `${opsTitle(first.ops)} · ${members.length} nodes`
+      ? `${opsTitle(run.period > 1 ? [...new Set(blocks.slice(0, run.period).flatMap((b) => b.ops))] : first.ops)} · ${formatInt(members.length)} nodes`
       : `${members.length} nodes${params ? ' · ' + formatCompact(params) + ' params' : ''}`;
     const heavy = members.map((m) => byId.get(m)!).find((m) => opCategory(m.opType) === 'linear');
     const cat = opCategory((heavy ?? byId.get(members[0])!).opType);

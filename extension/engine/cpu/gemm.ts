@@ -275,4 +275,68 @@ export function col2imJs(col: Float32Array, colOff: number, g: ConvGeometry, x: 
   }
 }
 
+// ---------------------------------------------------------------------------
+// Fused training helpers: one pass over a parameter instead of several JS
+// loops. Float32 arithmetic in PyTorch's order (torch.optim single-tensor
+// path); the JS fallbacks round every operation to float32 the same way.
+
+export interface SgdHyper { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
+
+/**
+ * One SGD step on parameter p with gradient g, in place. `buf` is the
+ * momentum buffer (same length; unused without momentum); `first` marks the
+ * step that creates it (buf = d, as torch.clone).
+ */
+export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, h: SgdHyper, first: boolean): void {
+  const mom = h.momentum ?? 0, damp = h.dampening ?? 0, wd = h.weightDecay ?? 0, nest = h.nesterov ?? false;
+  if (useNative && native) { native.sgdStep(p, g, buf, h.lr, mom, damp, wd, nest, first); return; }
+  if (g.length !== p.length || (mom !== 0 && buf.length !== p.length)) throw new RangeError('sgdStep: p, g and buf must have the same length');
+  const f = Math.fround, lr = f(h.lr), m = f(mom), keep = f(1 - f(damp)), w = f(wd);
+  for (let i = 0; i < p.length; i++) {
+    const d = w !== 0 ? f(g[i] + f(w * p[i])) : g[i];
+    let s = d;
+    if (m !== 0) {
+      const b = first ? d : f(f(m * buf[i]) + f(keep * d));
+      buf[i] = b;
+      s = nest ? f(d + f(m * b)) : b;
+    }
+    p[i] = p[i] - f(lr * s);
+  }
+}
+
+export interface AdamHyper { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled: boolean }
+
+/** One Adam (decoupled: false, L2 decay) or AdamW (decoupled: true) step, in place; `step` counts from 1. */
+export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, step: number): void {
+  const b1 = h.beta1 ?? 0.9, b2 = h.beta2 ?? 0.999, eps = h.eps ?? 1e-8, wd = h.weightDecay ?? 0;
+  if (useNative && native) { native.adamStep(p, g, m, v, h.lr, b1, b2, eps, wd, h.decoupled, step); return; }
+  if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new RangeError('adamStep: p, g, m and v must have the same length');
+  if (!(step >= 1)) throw new RangeError('adamStep: step must be >= 1');
+  const f = Math.fround, fb1 = f(b1), fb2 = f(b2), lr = f(h.lr), w = f(wd);
+  const stepSize = f(lr / (1 - Math.pow(fb1, step))), bc2Sqrt = f(Math.sqrt(1 - Math.pow(fb2, step)));
+  const oneB1 = f(1 - fb1), oneB2 = f(1 - fb2), decay = f(1 - f(lr * w)), fe = f(eps);
+  for (let i = 0; i < p.length; i++) {
+    let gi = g[i], pi = p[i];
+    if (h.decoupled) pi = f(pi * decay);
+    else if (w !== 0) gi = f(gi + f(w * pi));
+    const mi = f(m[i] + f(f(gi - m[i]) * oneB1));
+    const vi = f(f(v[i] * fb2) + f(f(oneB2 * gi) * gi));
+    m[i] = mi;
+    v[i] = vi;
+    const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + fe);
+    p[i] = pi - f(stepSize * f(mi / denom));
+  }
+}
+
+/** Σ x², accumulated in float64 (gradient and weight norms). */
+export function sumSquares(x: Float32Array): number {
+  if (useNative && native) return native.sumSquares(x);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i + 4 <= x.length; i += 4) {
+    s0 += x[i] * x[i]; s1 += x[i + 1] * x[i + 1]; s2 += x[i + 2] * x[i + 2]; s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < x.length; i++) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
 init();

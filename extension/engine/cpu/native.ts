@@ -30,6 +30,16 @@ export interface NativeKernels {
     x: Float32Array, xOff: number,
   ): void;
   setThreads(n: number): void;
+  /** SGD with momentum/dampening/Nesterov/weight decay, in place (PyTorch's rule, float32). */
+  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: boolean, first: boolean): void;
+  /** Adam (decoupled = false) or AdamW (true), in place; `step` counts from 1. */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /** Σ x² accumulated in float64. */
+  sumSquares(x: Float32Array): number;
+  /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
+  fmaPeak(iterations: number): number;
   /** Forces a kernel ISA; false when this CPU lacks it. 'auto' restores detection. */
   setIsa(name: NativeIsa | 'auto'): boolean;
   info(): NativeInfo;
@@ -52,7 +62,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */
@@ -93,7 +103,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'setThreads', 'setIsa', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -72,3 +72,22 @@ test('commonNamePrefix cuts at a separator', () => {
   assert.equal(commonNamePrefix(['conv_1', 'relu_2']), '');
   assert.equal(commonNamePrefix(['', '']), '');
 });
+
+test('alternating blocks (attention, MLP) repeat with period 2', () => {
+  // two kinds of residual blocks alternating: Conv-based and MatMul-based
+  const g = resnet(6);
+  let k = 0;
+  for (const nd of g.nodes) {
+    if (nd.name.startsWith('/layer1/layer1.')) {
+      const b = Number(nd.name.split('.')[1].split('/')[0]);
+      if (b % 2 === 1 && nd.opType === 'Conv') { nd.opType = 'MatMul'; k++; }
+    }
+  }
+  assert.ok(k > 0);
+  const grouping = detectBlocks(g);
+  assert.equal(grouping.runs.length, 1);
+  assert.equal(grouping.runs[0].period, 2);
+  assert.equal(grouping.runs[0].blockIds.length, 6);
+  const vis = buildVisibleGraph(g, { grouping, expanded: new Set(), useRuns: true }, estimateWidth);
+  assert.match(vis.boxes.find((b) => b.kind === 'run')!.line1, /^3 × /);
+});

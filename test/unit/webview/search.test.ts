@@ -29,6 +29,15 @@ test('an exact op type matches that op, not its longer relatives', () => {
   assert.deepEqual(findMatches(items, 'CONV'), ['n0']);
 });
 
+test('an exact op type ignores tensors named after it (Relu, not the Gemm reading relu1_out)', () => {
+  const mlp = searchIndex({
+    ...graph,
+    nodes: [node('n0', 'Relu', 'relu1', 'x', 'relu1_out'), node('n1', 'Gemm', 'fc2', 'relu1_out', 'y')],
+  });
+  assert.deepEqual(findMatches(mlp, 'Relu'), ['n0']);
+  assert.deepEqual(findMatches(mlp, 'relu1_'), ['n0', 'n1']);
+});
+
 test('substring of an op type, name or tensor', () => {
   assert.deepEqual(findMatches(items, 'convt'), ['n2']);
   assert.deepEqual(findMatches(items, 'residual'), ['n3']);

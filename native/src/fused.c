@@ -1,0 +1,58 @@
+/* Fused element-wise helpers for the training loop (optimizer updates and
+ * squared norms). Memory-bound loops over every parameter: in JS they cost as
+ * much as the MLP's GEMMs; here the compiler vectorises them.
+ *
+ * Arithmetic follows PyTorch's single-tensor optimizers in float32, in the
+ * same order as the JS fallbacks in extension/engine/cpu/gemm.ts; built with
+ * -ffp-contract=off so no multiply-add is fused behind our back. */
+#include "sgemm.h"
+
+#include <math.h>
+
+void nl_sgd(float *restrict p, const float *restrict g, float *restrict buf, long n, float lr,
+            float momentum, float dampening, float wd, int nesterov, int first) {
+  if (momentum == 0.0f) {
+    if (wd == 0.0f) for (long i = 0; i < n; i++) p[i] = p[i] - lr * g[i];
+    else for (long i = 0; i < n; i++) { float d = g[i] + wd * p[i]; p[i] = p[i] - lr * d; }
+    return;
+  }
+  const float keep = 1.0f - dampening;
+  for (long i = 0; i < n; i++) {
+    const float d = wd != 0.0f ? g[i] + wd * p[i] : g[i];
+    const float b = first ? d : momentum * buf[i] + keep * d;
+    buf[i] = b;
+    const float step = nesterov ? d + momentum * b : b;
+    p[i] = p[i] - lr * step;
+  }
+}
+
+void nl_adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, long n,
+             float lr, float beta1, float beta2, float eps, float wd, int decoupled, double step) {
+  const double bc1 = 1.0 - pow(beta1, step), bc2 = 1.0 - pow(beta2, step);
+  const float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+  const float one_b1 = 1.0f - beta1, one_b2 = 1.0f - beta2, decay = 1.0f - lr * wd;
+  for (long i = 0; i < n; i++) {
+    float gi = g[i], pi = p[i];
+    if (decoupled) pi = pi * decay;
+    else if (wd != 0.0f) gi = gi + wd * pi;
+    const float mi = m[i] + (gi - m[i]) * one_b1;
+    const float vi = v[i] * beta2 + one_b2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    const float denom = sqrtf(vi) / bc2_sqrt + eps;
+    p[i] = pi - step_size * (mi / denom);
+  }
+}
+
+double nl_sumsq(const float *x, long n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  long i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += (double)x[i] * x[i];
+    s1 += (double)x[i + 1] * x[i + 1];
+    s2 += (double)x[i + 2] * x[i + 2];
+    s3 += (double)x[i + 3] * x[i + 3];
+  }
+  for (; i < n; i++) s0 += (double)x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
