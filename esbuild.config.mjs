@@ -14,6 +14,17 @@ const targets = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
   },
   {
+    name: 'training worker',
+    entryPoints: { trainWorker: 'extension/trainingUi/worker.ts' },
+    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
+  },
+  {
+    name: 'training dashboard',
+    entryPoints: { trainingDashboard: 'webview/training/main.ts' },
+    platform: 'browser', format: 'iife', target: 'chrome120', loader: { '.css': 'css' },
+    optional: true,
+  },
+  {
     name: 'cli',
     entryPoints: { cli: 'extension/cli/main.ts' },
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],

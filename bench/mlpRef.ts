@@ -1,8 +1,8 @@
 // A hand-written MLP training step (forward, cross-entropy, backward, SGD with
-// momentum) calling sgemm and the fused sgdStep directly, with no graph, tape
-// or allocation per step:
+// momentum) calling sgemm and the fused helpers (biasAct, reluGrad, colSums,
+// sgdStep) directly, with no graph, tape or allocation per step:
 // the ceiling the engine's MLP rows can approach with these kernels.
-import { setGemmThreads, sgdStep, sgemm } from '../extension/engine/cpu/gemm';
+import { biasAct, colSums, reluGrad, setGemmThreads, sgdStep, sgemm } from '../extension/engine/cpu/gemm';
 import type { BenchData, TrainRun } from './train';
 
 export function handMlpRun(
@@ -26,10 +26,9 @@ export function handMlpRun(
     const labels = data.y.subarray(pos, pos + batch);
     pos = (pos + batch) % n;
     for (let l = 0; l < L; l++) {
-      const din = dims[l], dout = dims[l + 1], out = act[l + 1], b = bias[l];
-      for (let i = 0; i < batch; i++) out.set(b, i * dout);
-      sgemm(false, true, batch, dout, din, 1, act[l], 0, din, W[l], 0, din, 1, out, 0, dout);
-      if (l < L - 1) for (let i = 0; i < out.length; i++) if (out[i] < 0) out[i] = 0;
+      const din = dims[l], dout = dims[l + 1], out = act[l + 1];
+      sgemm(false, true, batch, dout, din, 1, act[l], 0, din, W[l], 0, din, 0, out, 0, dout);
+      biasAct(out, 0, batch, dout, dout, bias[l], l < L - 1);
     }
     // softmax cross-entropy, mean over the batch
     const C = dims[L], logits = act[L], g = grad[L];
@@ -46,13 +45,11 @@ export function handMlpRun(
     for (let l = L - 1; l >= 0; l--) {
       const din = dims[l], dout = dims[l + 1], gy = grad[l + 1];
       sgemm(true, false, dout, din, batch, 1, gy, 0, dout, act[l], 0, din, 0, dW[l], 0, din);
-      const db = dB[l];
-      db.fill(0);
-      for (let i = 0; i < batch; i++) for (let j = 0; j < dout; j++) db[j] += gy[i * dout + j];
+      colSums(gy, 0, batch, dout, dout, dB[l], 0);
       if (l > 0) {
-        const gx = grad[l], x = act[l];
+        const gx = grad[l];
         sgemm(false, false, batch, din, dout, 1, gy, 0, dout, W[l], 0, din, 0, gx, 0, din);
-        for (let i = 0; i < gx.length; i++) if (x[i] <= 0) gx[i] = 0;
+        reluGrad(gx, act[l], gx);
       }
     }
     const h = { lr: opts.lr, momentum: opts.momentum };

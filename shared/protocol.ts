@@ -182,7 +182,9 @@ export type ToWebview =
   | { type: 'weightStats'; requestId: number; graphId: string; stats: Record<string, TensorStats>; error?: string }
   | { type: 'heatmap'; requestId: number; data?: HeatmapData; error?: string }
   | { type: 'command'; command: 'fit' | 'exportPng' | 'exportSvg' | 'focusSearch' }
-  | { type: 'exported'; path?: string; error?: string };
+  | { type: 'exported'; path?: string; error?: string }
+  | import('./protocolInference').ToWebviewInference
+  | import('./protocolTraining').TrainingToViewer;
 
 // ---- webview -> host ----
 
@@ -194,4 +196,6 @@ export type FromWebview =
   | { type: 'saveExport'; format: 'png' | 'svg'; data: string; suggestedName: string }
   /** The first frame is on screen; lets the host log timings and tests wait for it. */
   | { type: 'rendered'; nodeCount: number; layoutMs: number; firstFrameMs: number }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | import('./protocolInference').FromWebviewInference
+  | import('./protocolTraining').ViewerToTraining;

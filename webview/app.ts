@@ -13,6 +13,8 @@ import { Minimap } from './graph/minimap';
 import { sceneToSvg } from './graph/svgExport';
 import { buildVisibleGraph, type CollapseState, type Measure, type VisibleGraph } from './graph/visible';
 import { HeatmapPanel } from './heatmap/panel';
+import { InferenceUI } from './inference/inferenceUi';
+import { GradientFlowOverlay } from './training/gradientFlow';
 import { findMatches, searchIndex, searchStatus, type SearchItem } from './search';
 import { renderSummary, renderWarnings } from './summary';
 import { readPalette, watchTheme, type Palette } from './theme';
@@ -76,6 +78,8 @@ export class App {
   private minimap: Minimap;
   private details: DetailsPanel;
   private heatmap: HeatmapPanel;
+  private inference = new InferenceUI(this.palette, { select: (id) => void this.select(id) });
+  private gradFlow = new GradientFlowOverlay(() => this.canvas.cy, (id) => this.vis?.boxOf(id));
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -109,6 +113,9 @@ export class App {
       case 'init': void this.init(msg.model, msg.error, msg.settings); break;
       case 'weightStats': this.details.receiveStats(msg); break;
       case 'heatmap': this.heatmap.receive(msg); break;
+      case 'gradientFlow': if (this.levels.length === 1) this.gradFlow.update(msg); break;
+      case 'weightsChanged': this.heatmap.refresh(); break;
+      default: this.inference.handle(msg); break;
       case 'command':
         if (msg.command === 'fit') this.canvas.fit();
         else if (msg.command === 'exportPng') this.exportPng();
@@ -128,6 +135,7 @@ export class App {
     this.levels = [];
     this.states.clear();
     this.details.clearCache();
+    this.inference.reset();
     this.ready = false;
     document.body.dataset.nlState = 'loading';
     clear(this.root);
@@ -183,12 +191,14 @@ export class App {
       h('div', { class: 'nl-tools' },
         this.collapseAllBtn,
         h('label', { class: 'nl-check', title: 'Label edges with tensor shapes' }, this.edgeToggle, 'Shapes'),
+        this.inference.runButton(),
         btn('nl-fit', 'Fit', 'Fit graph to view (F)', () => this.canvas.fit()),
         btn('nl-zoom-in', '+', 'Zoom in', () => this.canvas.zoomBy(1.25)),
         btn('nl-zoom-out', '−', 'Zoom out', () => this.canvas.zoomBy(0.8)),
         btn('nl-export-png', 'PNG', 'Export graph as PNG', () => this.exportPng()),
-        btn('nl-export-svg', 'SVG', 'Export graph as SVG', () => this.exportSvg())));
-    this.graphWrap.replaceChildren(this.graphEl, this.minimapCanvas, this.status, this.toast, this.heatmap.el);
+        btn('nl-export-svg', 'SVG', 'Export graph as SVG', () => this.exportSvg()),
+        btn('nl-train', 'Train…', 'Train this model (Neural Lens: Train Model…)', () => post({ type: 'train' }))));
+    this.graphWrap.replaceChildren(this.graphEl, this.minimapCanvas, this.status, this.toast, this.heatmap.el, this.gradFlow.el, this.inference.panel);
     this.root.append(toolbar, h('div', { class: 'nl-main' }, this.graphWrap, this.details.el));
   }
 
@@ -244,6 +254,8 @@ export class App {
     this.timings.layoutMs = wallMs;
     const tr = performance.now();
     this.canvas.render(vis, result, this.palette, this.settings.showEdgeShapes, keep);
+    this.inference.afterRender(this.canvas.cy, graph.id);
+    if (this.levels.length === 1) this.gradFlow.apply();
     this.timings.cytoscapeMs = performance.now() - tr;
     this.minimap.setGraph(this.canvas.cy!, this.canvas.placed!, this.palette);
     this.setStatus(null);
@@ -372,6 +384,7 @@ export class App {
     if (node) {
       const block = st.collapse.grouping?.blockOfNode.get(id);
       this.details.showNode(node, graph.id, block);
+      this.inference.onNodeShown(node.id, graph.id, this.details.el);
       return;
     }
     const term = [...graph.inputs, ...graph.outputs].find((t) => t.id === id);
@@ -455,6 +468,7 @@ export class App {
     this.canvas.restyle(this.palette, this.settings.showEdgeShapes);
     if (this.canvas.cy && this.canvas.placed) this.minimap.setGraph(this.canvas.cy, this.canvas.placed, this.palette);
     this.heatmap.restyle(this.palette);
+    this.inference.restyle(this.palette);
   }
 
   private exportName(ext: string): string {

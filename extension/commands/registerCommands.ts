@@ -2,12 +2,16 @@
 import * as vscode from 'vscode';
 import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import { log } from '../log';
+import { registerRunCommands } from './runCommands';
+import { TrainingManager } from '../trainingUi/manager';
 
 const SAMPLES = ['mnist-mlp.onnx', 'mnist-cnn.onnx'];
 
 export function registerCommands(context: vscode.ExtensionContext, editors: OnnxEditorProvider): void {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  registerRunCommands(context, editors);
+  TrainingManager.register(context, editors);
 
   // Opens the MLP at once so a new user sees a graph immediately; pass "mnist-cnn.onnx"
   // (e.g. from a keybinding or another command) for the convolutional sample.

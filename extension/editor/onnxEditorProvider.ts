@@ -60,6 +60,11 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider<O
     return true;
   }
 
+  /** Sends a message to every viewer of one model file (training overlays). */
+  postToDocument(fsPath: string, message: ToWebview): void {
+    for (const e of this.sessions) if (e.document.uri.fsPath === fsPath) e.session.post(message);
+  }
+
   /** The document of the active viewer, if any. */
   activeDocument(): OnnxDocument | undefined {
     for (const e of this.sessions) if (e.session === this.active) return e.document;

@@ -61,6 +61,14 @@ export class ViewerSession implements vscode.Disposable {
       case 'log':
         log[m.level](`webview: ${m.message}`);
         return;
+      case 'runModel':
+        return void vscode.commands.executeCommand('neuralLens.runModel');
+      case 'train':
+        return void vscode.commands.executeCommand('neuralLens.trainModel', this.document.uri);
+      case 'gradientFlowShown':
+        return;
+      case 'requestActivation': case 'compareBackends': case 'requestSaliency':
+        return (await import('../inference/runController')).handleViewerMessage(this.document, (r) => this.post(r), m);
     }
   }
 
@@ -89,7 +97,10 @@ export class ViewerSession implements vscode.Disposable {
       const { findTensor, heatmapData } = await import('../graph/tensorViews');
       const ref = findTensor(model, graphId, tensor);
       if (!ref) return this.post({ type: 'heatmap', requestId, error: `${tensor} is not a weight of this graph.` });
-      this.post({ type: 'heatmap', requestId, data: heatmapData(graphId, ref, maxCells) });
+      // while this model trains, show the trained values (training/liveWeights)
+      const { liveWeight, withValues } = await import('../trainingUi/liveWeights');
+      const live = graphId === 'main' ? await liveWeight(this.document.uri.fsPath, tensor) : undefined;
+      this.post({ type: 'heatmap', requestId, data: heatmapData(graphId, live ? withValues(ref, live) : ref, maxCells) });
     } catch (e) {
       this.post({ type: 'heatmap', requestId, error: `Cannot show ${tensor}: ${(e as Error).message}` });
     }

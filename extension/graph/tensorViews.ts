@@ -50,7 +50,7 @@ export function statsOf(v: ArrayLike<number>): TensorStats {
   return { min, max, mean: shift + meanShifted, std: Math.sqrt(variance), zeros, nanCount, infCount };
 }
 
-function histogramOf(v: ArrayLike<number>, stats: TensorStats, bins = HISTOGRAM_BINS): Histogram {
+export function histogramOf(v: ArrayLike<number>, stats: TensorStats, bins = HISTOGRAM_BINS): Histogram {
   const counts = new Array<number>(bins).fill(0);
   const { min, max } = stats;
   if (!Number.isFinite(min)) return { min: 0, max: 0, counts };

@@ -91,6 +91,9 @@ export class Trainer {
   private resumeWaiter?: () => void;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
+  /** when set, the next steps keep their (pre-clipping) gradients in lastGrads, for histograms */
+  captureGrads = false;
+  lastGrads?: Map<string, Float32Array>;
 
   constructor(
     readonly graph: EngineGraph, backend: Backend, readonly train: Dataset, readonly cfg: TrainerConfig,
@@ -161,6 +164,8 @@ export class Trainer {
       gradData.set(name, gd);
     }
     const gradNorm = Math.sqrt(total);
+    // copies, since optimizers may change gradients in place (only when a viewer asked)
+    if (this.captureGrads) this.lastGrads = new Map([...gradData].map(([k, v]) => [k, Float32Array.from(v)]));
     if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) clipGradNorm(gradData, this.cfg.clipNorm);
     const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
     this.optimizer.step(paramData, gradData, lr);

@@ -122,29 +122,35 @@ static napi_value js_sgemm(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
-/* im2col(x, xOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, col, colOff)
- * col2im(col, colOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, x, xOff)  (accumulates) */
+/* im2col(x, xOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, col, colOff, colLd)
+ * col2im(col, colOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, x, xOff, colLd)  (accumulates)
+ * colLd: distance between rows of col (>= OH*OW; 0 means OH*OW). */
 static napi_value conv_unfold(napi_env env, napi_callback_info cbinfo, int fold) {
   const char *fn = fold ? "col2im" : "im2col";
-  size_t argc = 17;
-  napi_value argv[17];
+  size_t argc = 18;
+  napi_value argv[18];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 17) return range_error(env, fn, "expected 17 arguments");
+  if (argc < 18) return range_error(env, fn, "expected 18 arguments");
   static const char *names[13] = { "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW" };
-  long v[13], off0, off1;
+  long v[13], off0, off1, ld;
   f32view a0, a1;
   if (!get_f32(env, argv[0], &a0, fn, fold ? "col" : "x") || !get_index(env, argv[1], &off0, fn, "offset")) return NULL;
   for (int i = 0; i < 13; i++) if (!get_index(env, argv[2 + i], &v[i], fn, names[i])) return NULL;
-  if (!get_f32(env, argv[15], &a1, fn, fold ? "x" : "col") || !get_index(env, argv[16], &off1, fn, "offset")) return NULL;
+  if (!get_f32(env, argv[15], &a1, fn, fold ? "x" : "col") || !get_index(env, argv[16], &off1, fn, "offset") ||
+      !get_index(env, argv[17], &ld, fn, "colLd"))
+    return NULL;
   const long C = v[0], H = v[1], W = v[2], kh = v[3], kw = v[4], sh = v[5], sw = v[6];
   const long ph = v[7], pw = v[8], dh = v[9], dw = v[10], OH = v[11], OW = v[12];
   if (sh < 1 || sw < 1 || dh < 1 || dw < 1) return range_error(env, fn, "strides and dilations must be >= 1");
-  const double image = (double)C * H * W, cols = (double)C * kh * kw * OH * OW;
+  if (ld == 0) ld = OH * OW;
+  if (ld < OH * OW) return range_error(env, fn, "colLd is smaller than OH*OW");
+  const double rows = (double)C * kh * kw;
+  const double image = (double)C * H * W, cols = rows == 0 || OH * OW == 0 ? 0 : (rows - 1) * (double)ld + (double)OH * OW;
   const double need0 = fold ? cols : image, need1 = fold ? image : cols;
   if ((double)off0 + need0 > (double)a0.length) return range_error(env, fn, fold ? "col is too short" : "x is too short");
   if ((double)off1 + need1 > (double)a1.length) return range_error(env, fn, fold ? "x is too short" : "col is too short");
-  if (fold) nl_col2im(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1);
-  else nl_im2col(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1);
+  if (fold) nl_col2im(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1, ld);
+  else nl_im2col(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1, ld);
   return NULL;
 }
 
@@ -266,6 +272,67 @@ static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
+/* biasAct(C, cOff, M, N, ldc, bias | null, relu) */
+static napi_value js_bias_act(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "biasAct";
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 7) return range_error(env, fn, "expected 7 arguments");
+  f32view C, bias = { NULL, 0 };
+  long cOff, M, N, ldc;
+  bool relu;
+  napi_valuetype bt;
+  CHECK(napi_typeof(env, argv[5], &bt));
+  if (!get_f32(env, argv[0], &C, fn, "C") || !get_index(env, argv[1], &cOff, fn, "cOff") ||
+      !get_index(env, argv[2], &M, fn, "M") || !get_index(env, argv[3], &N, fn, "N") ||
+      !get_index(env, argv[4], &ldc, fn, "ldc") ||
+      (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[5], &bias, fn, "bias")) ||
+      !get_bool(env, argv[6], &relu, fn, "relu"))
+    return NULL;
+  const char *err = check_view(C.length, cOff, M, N, ldc);
+  if (err) return range_error(env, "biasAct: C", err);
+  if (bias.data && (long)bias.length < N) return range_error(env, fn, "bias is shorter than N");
+  nl_bias_act(C.data + cOff, M, N, ldc, bias.data, relu);
+  return NULL;
+}
+
+/* reluGrad(dy, y, dx): dx = y > 0 ? dy : 0, all the same length */
+static napi_value js_relu_grad(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "reluGrad";
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 3) return range_error(env, fn, "expected 3 arguments");
+  f32view dy, y, dx;
+  if (!get_f32(env, argv[0], &dy, fn, "dy") || !get_f32(env, argv[1], &y, fn, "y") || !get_f32(env, argv[2], &dx, fn, "dx")) return NULL;
+  if (!same_length(env, fn, "y", y.length, dy.length) || !same_length(env, fn, "dx", dx.length, dy.length)) return NULL;
+  nl_relu_grad(dy.data, y.data, dx.data, (long)dy.length);
+  return NULL;
+}
+
+/* colSums(A, aOff, M, N, lda, out, beta): out[j] = beta*out[j] + sum_i A[i, j] */
+static napi_value js_col_sums(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "colSums";
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 7) return range_error(env, fn, "expected 7 arguments");
+  f32view A, out;
+  long aOff, M, N, lda;
+  float beta;
+  if (!get_f32(env, argv[0], &A, fn, "A") || !get_index(env, argv[1], &aOff, fn, "aOff") ||
+      !get_index(env, argv[2], &M, fn, "M") || !get_index(env, argv[3], &N, fn, "N") ||
+      !get_index(env, argv[4], &lda, fn, "lda") || !get_f32(env, argv[5], &out, fn, "out") ||
+      !get_float(env, argv[6], &beta, fn, "beta"))
+    return NULL;
+  const char *err = check_view(A.length, aOff, M, N, lda);
+  if (err) return range_error(env, "colSums: A", err);
+  if ((long)out.length < N) return range_error(env, fn, "out is shorter than N");
+  nl_col_sums(A.data + aOff, M, N, lda, out.data, beta);
+  return NULL;
+}
+
 static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v) {
   napi_set_named_property(env, obj, key, v);
 }
@@ -281,7 +348,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 2, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 4, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 
@@ -294,6 +361,9 @@ NAPI_MODULE_INIT() {
     { "setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sgdStep", NULL, js_sgd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "adamStep", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "colSums", NULL, js_col_sums, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },

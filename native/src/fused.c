@@ -56,3 +56,31 @@ double nl_sumsq(const float *x, long n) {
   for (; i < n; i++) s0 += (double)x[i] * x[i];
   return (s0 + s1) + (s2 + s3);
 }
+
+/* Forward epilogue of a dense layer: C[i, j] += bias[j] (bias may be NULL),
+ * then max(0, .) when relu. One pass instead of two. */
+void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu) {
+  for (long i = 0; i < M; i++) {
+    float *c = C + i * ldc;
+    if (bias && relu) for (long j = 0; j < N; j++) { const float v = c[j] + bias[j]; c[j] = v > 0.0f ? v : 0.0f; }
+    else if (bias) for (long j = 0; j < N; j++) c[j] += bias[j];
+    else if (relu) for (long j = 0; j < N; j++) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+  }
+}
+
+/* ReLU backward: dx = y > 0 ? dy : 0 (y is the ReLU's output or input; both
+ * are positive exactly where the gradient passes). dx may alias dy. */
+void nl_relu_grad(const float *dy, const float *y, float *dx, long n) {
+  for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+/* Bias gradient: out[j] = beta * out[j] + sum_i A[i, j] (column sums of an
+ * M x N view), summed row by row in float32 like a GEMM with a ones vector. */
+void nl_col_sums(const float *A, long M, long N, long lda, float *out, float beta) {
+  if (beta == 0.0f) for (long j = 0; j < N; j++) out[j] = 0.0f;
+  else if (beta != 1.0f) for (long j = 0; j < N; j++) out[j] *= beta;
+  for (long i = 0; i < M; i++) {
+    const float *a = A + i * lda;
+    for (long j = 0; j < N; j++) out[j] += a[j];
+  }
+}

@@ -1,19 +1,21 @@
 /* im2col / col2im for one NCHW image.
  * col has C*kh*kw rows and OH*OW columns: row (c, ki, kj), column (oh, ow)
  * holds x[c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw] (0 outside the image).
- * ph/pw are the leading pads; trailing pads are implied by OH/OW. */
+ * ph/pw are the leading pads; trailing pads are implied by OH/OW. Rows of
+ * col are `ld` floats apart (ld >= OH*OW), so a batch can be unfolded side by
+ * side into one (C*kh*kw) x (N*OH*OW) matrix for a single GEMM. */
 #include "sgemm.h"
 
 #include <string.h>
 
 void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
-               long OH, long OW, float *col) {
+               long OH, long OW, float *col, long ld) {
   for (long c = 0; c < C; c++) {
     const float *xc = x + c * H * W;
     for (long ki = 0; ki < kh; ki++) {
       for (long kj = 0; kj < kw; kj++) {
-        float *row = col + ((c * kh + ki) * kw + kj) * OH * OW;
+        float *row = col + ((c * kh + ki) * kw + kj) * ld;
         /* Columns whose input x index is inside [0, W): ow in [lo, hi). */
         const long off = kj * dw - pw;
         long lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
@@ -39,12 +41,12 @@ void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
 /* Adds each col entry back into x (x += col2im(col)); the caller zeroes x. */
 void nl_col2im(const float *col, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
-               long OH, long OW, float *x) {
+               long OH, long OW, float *x, long ld) {
   for (long c = 0; c < C; c++) {
     float *xc = x + c * H * W;
     for (long ki = 0; ki < kh; ki++) {
       for (long kj = 0; kj < kw; kj++) {
-        const float *row = col + ((c * kh + ki) * kw + kj) * OH * OW;
+        const float *row = col + ((c * kh + ki) * kw + kj) * ld;
         const long off = kj * dw - pw;
         long lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
         long hi = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;

@@ -53,10 +53,35 @@ int nl_isa_select(const char *name) {
 /* ---- per-thread packing buffers (each OS thread packs its own) ---- */
 
 typedef struct { float *p; size_t cap; } buf_t;
-static __thread buf_t tl_a, tl_b;
+typedef struct { buf_t a, b; } bufs_t;
+static __thread bufs_t tl_bufs;
+#define tl_a (tl_bufs.a)
+#define tl_b (tl_bufs.b)
+
+#if !defined(_WIN32)
+#include <pthread.h>
+/* Frees a thread's packing buffers when it exits (Node worker_threads come and go). */
+static pthread_key_t g_buf_key;
+static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+static void free_bufs(void *v) {
+  bufs_t *b = (bufs_t *)v;
+  free(b->a.p);
+  free(b->b.p);
+  b->a.p = b->b.p = NULL;
+  b->a.cap = b->b.cap = 0;
+}
+static void make_key(void) { pthread_key_create(&g_buf_key, free_bufs); }
+static void register_bufs(void) {
+  pthread_once(&g_buf_once, make_key);
+  pthread_setspecific(g_buf_key, &tl_bufs);
+}
+#else
+static void register_bufs(void) {}
+#endif
 
 static float *buf_get(buf_t *b, size_t nfloats) {
   if (nfloats > b->cap) {
+    if (!tl_a.p && !tl_b.p) register_bufs();
     free(b->p);
     size_t bytes = (nfloats * sizeof(float) + 63) & ~(size_t)63;
     b->p = (float *)aligned_alloc(64, bytes);
@@ -170,30 +195,33 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
   }
 }
 
-/* ---- thread split ---- */
+/* ---- thread split ----
+ * C is cut along one dimension into chunks of whole micro-tiles, claimed by
+ * the threads dynamically. Each chunk packs its own panels, so the operand
+ * shared by all chunks is packed once per chunk: cut N when A (M x K) is the
+ * smaller operand, else M. Chunks: one per thread, more when re-packing the
+ * shared operand stays cheap, which balances better on a busy machine. */
 
 typedef struct {
   const nl_gemm_args *g;
   const nl_isa *isa;
-  long tm, tn; /* thread grid */
+  int split_n;   /* 1: chunks are column ranges, 0: row ranges */
+  long units;    /* micro-tiles along the split dimension */
+  int nchunks;
 } split_ctx;
 
-static void split_task(void *vctx, int tid, int nthreads) {
+static void chunk_task(void *vctx, int c) {
   const split_ctx *s = (const split_ctx *)vctx;
-  (void)nthreads;
-  const long ti = tid / s->tn, tj = tid % s->tn;
-  const long MR = s->isa->MR, NR = s->isa->NR;
-  /* Chunks in whole micro-tiles so threads never share a tile. */
-  const long mt = ceil_div(s->g->M, MR), nt = ceil_div(s->g->N, NR);
-  long m0 = (mt * ti / s->tm) * MR, m1 = (mt * (ti + 1) / s->tm) * MR;
-  long n0 = (nt * tj / s->tn) * NR, n1 = (nt * (tj + 1) / s->tn) * NR;
-  if (m1 > s->g->M) m1 = s->g->M;
-  if (n1 > s->g->N) n1 = s->g->N;
-  gemm_block(s->g, s->isa, m0, m1, n0, n1);
+  const long unit = s->split_n ? s->isa->NR : s->isa->MR;
+  const long total = s->split_n ? s->g->N : s->g->M;
+  long a = (s->units * c / s->nchunks) * unit, b = (s->units * (c + 1) / s->nchunks) * unit;
+  if (b > total) b = total;
+  if (s->split_n) gemm_block(s->g, s->isa, 0, s->g->M, a, b);
+  else gemm_block(s->g, s->isa, a, b, 0, s->g->N);
 }
 
-/* Below this many multiply-adds a second thread costs more than it saves
- * (waking a worker is a few microseconds). */
+/* Below this many multiply-adds per thread a second thread costs more than it
+ * saves (waking a worker takes microseconds). */
 #define NL_MIN_MACS_PER_THREAD (48L * 1024L)
 
 void nl_sgemm(const nl_gemm_args *g) {
@@ -202,21 +230,15 @@ void nl_sgemm(const nl_gemm_args *g) {
   long nthreads = nl_pool_threads();
   const double macs = (double)g->M * (double)g->N * (double)(g->K > 0 ? g->K : 1);
   while (nthreads > 1 && macs / (double)nthreads < (double)NL_MIN_MACS_PER_THREAD) nthreads--;
-  const long mt = ceil_div(g->M, isa->MR), nt = ceil_div(g->N, isa->NR);
-  if (nthreads > mt * nt) nthreads = mt * nt;
+  split_ctx s = { g, isa, g->M <= g->N, 0, 1 };
+  s.units = s.split_n ? ceil_div(g->N, isa->NR) : ceil_div(g->M, isa->MR);
+  if (nthreads > s.units) nthreads = s.units;
   if (nthreads <= 1) { gemm_block(g, isa, 0, g->M, 0, g->N); return; }
-  /* Choose the grid tm x tn (tm * tn = nthreads) with the smallest per-thread
-   * tile, preferring to split N (B panels stay private, A is re-packed). */
-  split_ctx s = { g, isa, 1, nthreads };
-  double best = -1;
-  for (long tm = 1; tm <= nthreads; tm++) {
-    if (nthreads % tm) continue;
-    long tn = nthreads / tm;
-    if (tm > mt || tn > nt) continue;
-    double cost = (double)ceil_div(mt, tm) * isa->MR * (double)ceil_div(nt, tn) * isa->NR;
-    cost *= 1.0 + 0.01 * (double)tm; /* tie-break towards splitting N */
-    if (best < 0 || cost < best) { best = cost; s.tm = tm; s.tn = tn; }
-  }
-  if (best < 0) { gemm_block(g, isa, 0, g->M, 0, g->N); return; }
-  nl_pool_run(split_task, &s, (int)nthreads);
+  /* Re-packing the shared operand costs about one cycle per element against
+   * 1/16 cycle per multiply-add: extra chunks cost ~16 / (split length) each. */
+  const double split_len = (double)(s.split_n ? g->N : g->M);
+  long nchunks = nthreads;
+  while (nchunks * 2 <= s.units && nchunks < 4 * nthreads && 16.0 * (double)(2 * nchunks - 1) / split_len < 0.05) nchunks *= 2;
+  s.nchunks = (int)nchunks;
+  nl_pool_run(chunk_task, &s, (int)nchunks, (int)nthreads);
 }

@@ -58,21 +58,22 @@ void nl_sgemm(const nl_gemm_args *g);
 void nl_pack_a(const nl_gemm_args *g, long i0, long mc, long p0, long kc, float *dst, int MR);
 void nl_pack_b_generic(const nl_gemm_args *g, long p0, long kc, long j0, long nc, float *dst, int NR);
 
-/* Thread pool (pool.c). fn(ctx, tid, nthreads) runs once per thread; the
- * caller's thread is tid 0. Falls back to serial when the pool is busy
- * (e.g. called from two worker_threads at once). */
-typedef void (*nl_task_fn)(void *ctx, int tid, int nthreads);
-void nl_pool_run(nl_task_fn fn, void *ctx, int nthreads);
+/* Thread pool (pool.c): runs fn(ctx, c) for every chunk c in [0, nchunks)
+ * on up to nthreads threads (the caller included); returns when all are
+ * done. Runs serially when the pool is busy (e.g. called from two
+ * worker_threads at once). */
+typedef void (*nl_chunk_fn)(void *ctx, int chunk);
+void nl_pool_run(nl_chunk_fn fn, void *ctx, int nchunks, int nthreads);
 int nl_pool_threads(void);
 void nl_pool_set_threads(int n);
 
-/* im2col / col2im for NCHW convolution (im2col.c). */
+/* im2col / col2im for one NCHW image (im2col.c); col rows are ld apart. */
 void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
-               long OH, long OW, float *col);
+               long OH, long OW, float *col, long ld);
 void nl_col2im(const float *col, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
-               long OH, long OW, float *x);
+               long OH, long OW, float *x, long ld);
 
 /* Fused training helpers (fused.c). */
 void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float momentum, float dampening,
@@ -80,5 +81,8 @@ void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float moment
 void nl_adam(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
              float eps, float wd, int decoupled, double step);
 double nl_sumsq(const float *x, long n);
+void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu);
+void nl_relu_grad(const float *dy, const float *y, float *dx, long n);
+void nl_col_sums(const float *A, long M, long N, long lda, float *out, float beta);
 
 #endif

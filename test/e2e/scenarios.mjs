@@ -342,6 +342,8 @@ const tests = [
     },
   },
 ];
+// feature scenarios kept in their own files: each exports tests({ page }) → more named tests
+for (const f of ['./scenarios-inference.mjs']) tests.push(...(await import(f)).tests({ page }));
 
 let res;
 try {

@@ -47,7 +47,18 @@ export class HeatmapPanel {
     return !this.el.hidden;
   }
 
+  /** Asks again for the open tensor without clearing what is drawn (weights changed while training). */
+  refresh(): void {
+    const c = this.current;
+    if (!c || !this.isOpen || !this.data) return;
+    this.pendingId = requestId();
+    post({ type: 'requestHeatmap', requestId: this.pendingId, graphId: c.graphId, tensor: c.tensor, maxCells: c.maxCells });
+  }
+
+  private current?: { graphId: string; tensor: string; maxCells: number };
+
   open(graphId: string, tensor: string, maxCells: number): void {
+    this.current = { graphId, tensor, maxCells };
     this.el.hidden = false;
     this.el.dataset.tensor = tensor;
     this.data = null;

@@ -22,12 +22,12 @@ export interface NativeKernels {
   im2col(
     x: Float32Array, xOff: number, C: number, H: number, W: number, kh: number, kw: number,
     sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
-    col: Float32Array, colOff: number,
+    col: Float32Array, colOff: number, colLd: number,
   ): void;
   col2im(
     col: Float32Array, colOff: number, C: number, H: number, W: number, kh: number, kw: number,
     sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
-    x: Float32Array, xOff: number,
+    x: Float32Array, xOff: number, colLd: number,
   ): void;
   setThreads(n: number): void;
   /** SGD with momentum/dampening/Nesterov/weight decay, in place (PyTorch's rule, float32). */
@@ -36,6 +36,9 @@ export interface NativeKernels {
   /** Adam (decoupled = false) or AdamW (true), in place; `step` counts from 1. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  biasAct(C: Float32Array, cOff: number, M: number, N: number, ldc: number, bias: Float32Array | null, relu: boolean): void;
+  reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
+  colSums(A: Float32Array, aOff: number, M: number, N: number, lda: number, out: Float32Array, beta: number): void;
   /** Σ x² accumulated in float64. */
   sumSquares(x: Float32Array): number;
   /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
@@ -62,7 +65,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 2;
+const ABI_VERSION = 4;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */
@@ -103,7 +106,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

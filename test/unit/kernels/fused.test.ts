@@ -4,7 +4,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { adamStep, nativeGemmAvailable, setGemmBackend, sgdStep, sumSquares, type AdamHyper, type SgdHyper } from '../../../extension/engine/cpu/gemm';
+import {
+  adamStep, biasAct, colSums, nativeGemmAvailable, reluGrad, setGemmBackend, sgdStep, sumSquares, type AdamHyper, type SgdHyper,
+} from '../../../extension/engine/cpu/gemm';
 
 function values(n: number, seed: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
@@ -112,4 +114,39 @@ describe('fused optimizer helpers', () => {
       });
     }
   });
+});
+
+describe('fused layer helpers', () => {
+  for (const backend of ['js', 'auto'] as const) {
+    test(`biasAct, reluGrad and colSums (${backend === 'js' ? 'JS' : 'default backend'})`, () => withBackend(backend, () => {
+      const M = 5, N = 7, ldc = 9, off = 2;
+      const C0 = values(off + M * ldc, 5), bias = values(N, 6);
+      for (const [b, relu] of [[bias, true], [bias, false], [null, true]] as const) {
+        const C = C0.slice();
+        biasAct(C, off, M, N, ldc, b, relu);
+        for (let k = 0; k < C.length; k++) {
+          const i = Math.floor((k - off) / ldc), j = (k - off) % ldc;
+          const inside = k >= off && i < M && j < N;
+          let want = C0[k];
+          if (inside) {
+            want = b ? Math.fround(C0[k] + b[j]) : C0[k];
+            if (relu && want < 0) want = 0;
+          }
+          assert.equal(C[k], want, `k=${k} bias=${!!b} relu=${relu}`);
+        }
+      }
+      const dy = values(N * 3, 7), y = values(N * 3, 8), dx = new Float32Array(N * 3);
+      reluGrad(dy, y, dx);
+      dx.forEach((v, i) => assert.equal(v, y[i] > 0 ? dy[i] : 0));
+      const out = new Float32Array(N).fill(1);
+      colSums(C0, off, M, N, ldc, out, 0.5);
+      for (let j = 0; j < N; j++) {
+        let s = Math.fround(0.5);
+        for (let i = 0; i < M; i++) s = Math.fround(s + C0[off + i * ldc + j]);
+        assert.equal(out[j], s);
+      }
+      assert.throws(() => colSums(C0, off, M, N, ldc, new Float32Array(2), 0), RangeError);
+      assert.throws(() => biasAct(C0, off, M, N, ldc, new Float32Array(2), false), RangeError);
+    }));
+  }
 });

@@ -154,6 +154,35 @@ describe('native sgemm', { skip: nativeSkip }, () => {
       });
     }
   }
+  test('worker_threads can load the addon and multiply at the same time as the main thread', async () => {
+    const { Worker } = await import('node:worker_threads');
+    // Plain JS in the workers: each loads the addon itself and checks its own products.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = { exports: {} };
+      process.dlopen(m, workerData.file);
+      m.exports.setThreads(2);
+      const n = 96, A = new Float32Array(n * n), B = new Float32Array(n * n), C = new Float32Array(n * n);
+      for (let i = 0; i < n * n; i++) { A[i] = (i % 7) - 3; B[i] = (i % 5) - 2; }
+      let bad = 0;
+      for (let r = 0; r < 200; r++) {
+        m.exports.sgemm(false, false, n, n, n, 1, A, 0, n, B, 0, n, 0, C, 0, n);
+        for (const [i, j] of [[0, 0], [n - 1, n - 1], [17, 60]]) {
+          let s = 0;
+          for (let p = 0; p < n; p++) s += A[i * n + p] * B[p * n + j];
+          if (C[i * n + j] !== s) bad++;
+        }
+      }
+      parentPort.postMessage(bad);`;
+    const workers = [0, 1].map(() => new Worker(code, { eval: true, workerData: { file: loaded.file } }));
+    const done = workers.map((w) => new Promise<number>((resolve, reject) => { w.on('message', resolve); w.on('error', reject); }));
+    k.setIsa('auto');
+    k.setThreads(2);
+    for (let r = 0; r < 50; r++) check(k.sgemm, { tA: false, tB: false, M: 64, N: 96, K: 80, alpha: 1, beta: 0 }, r);
+    assert.deepEqual(await Promise.all(done), [0, 0]);
+    await Promise.all(workers.map((w) => w.terminate()));
+  });
+
   test('the default backend is native and reports its ISA', () => {
     k.setIsa('auto');
     setGemmBackend('auto');

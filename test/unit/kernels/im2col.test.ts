@@ -42,7 +42,7 @@ function values(n: number, seed: number): Float32Array {
   return a;
 }
 
-type Im2col = (x: Float32Array, xOff: number, g: ConvGeometry, col: Float32Array, colOff: number) => void;
+type Im2col = (x: Float32Array, xOff: number, g: ConvGeometry, col: Float32Array, colOff: number, colLd?: number) => void;
 
 function suite(im2col: Im2col, col2im: Im2col): void {
   test('im2col matches the direct definition (with offsets)', () => {
@@ -68,6 +68,29 @@ function suite(im2col: Im2col, col2im: Im2col): void {
       assert.ok(Math.abs(lhs - rhs) <= 1e-4 * (1 + Math.abs(lhs)), `${lhs} vs ${rhs} for ${JSON.stringify(g)}`);
     }
   });
+  test('a batch unfolds side by side with colLd (one GEMM per batch)', () => {
+    for (const g of CASES) {
+      const N = 3, P = g.OH * g.OW, rows = g.C * g.kh * g.kw, img = g.C * g.H * g.W;
+      const xs = values(N * img, 4);
+      const col = new Float32Array(rows * N * P).fill(NaN);
+      for (let n = 0; n < N; n++) im2col(xs, n * img, g, col, n * P, N * P);
+      for (let n = 0; n < N; n++) {
+        const want = direct(xs.subarray(n * img, (n + 1) * img), g);
+        for (let r = 0; r < rows; r++) {
+          assert.deepEqual([...col.subarray(r * N * P + n * P, r * N * P + (n + 1) * P)], [...want.subarray(r * P, (r + 1) * P)]);
+        }
+      }
+      // and back: col2im with the same layout gives what it gives image by image
+      const back = new Float32Array(N * img), ref = new Float32Array(N * img);
+      for (let n = 0; n < N; n++) col2im(col, n * P, g, back, n * img, N * P);
+      for (let n = 0; n < N; n++) {
+        const own = new Float32Array(rows * P);
+        for (let r = 0; r < rows; r++) own.set(col.subarray(r * N * P + n * P, r * N * P + (n + 1) * P), r * P);
+        col2im(own, 0, g, ref, n * img);
+      }
+      assert.deepEqual(back, ref);
+    }
+  });
   test('short arrays throw RangeError', () => {
     const g = CASES[0];
     assert.throws(() => im2col(new Float32Array(10), 0, g, new Float32Array(1e5), 0), RangeError);
@@ -82,7 +105,7 @@ describe('native im2col/col2im', { skip: loaded.ok ? false : `native addon unava
   if (!loaded.ok) return;
   const k = loaded.kernels;
   suite(
-    (x, xOff, g, col, colOff) => k.im2col(x, xOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, col, colOff),
-    (col, colOff, g, x, xOff) => k.col2im(col, colOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, x, xOff),
+    (x, xOff, g, col, colOff, ld = 0) => k.im2col(x, xOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, col, colOff, ld),
+    (col, colOff, g, x, xOff, ld = 0) => k.col2im(col, colOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, x, xOff, ld),
   );
 });
