@@ -169,7 +169,8 @@ async function main(): Promise<void> {
     try {
       torch = Torch.start();
       const r = await torch.ask({});
-      console.log(`PyTorch ${r.torch} (${process.env.NEURAL_LENS_TORCH_PYTHON ?? '/usr/bin/python3'})`);
+      console.log(`PyTorch ${r.torch} (${process.env.NEURAL_LENS_TORCH_PYTHON ?? '/usr/bin/python3'}; BLAS: ${r.blas})`);
+      results.torch = { version: r.torch, blas: r.blas };
     } catch (e) {
       torchWhy = (e as Error).message;
       console.log(`PyTorch unavailable (${torchWhy}); engine numbers only. apt-get install python3-torch libopenblas0-openmp`);

@@ -103,8 +103,19 @@ def gemm_rate(cfg, torch):
     return {**cfg, "gflops": best}
 
 
+def loaded_blas():
+    """The BLAS library torch's process has mapped (Debian's torch uses the system libblas.so.3)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {"/".join(line.split()[-1].split("/")[-2:]) for line in f if "openblas" in line.lower()}
+        return ", ".join(sorted(libs)) or "none found"
+    except OSError:
+        return "unknown"
+
+
 def handle(req, cache, np, torch):
-    out = {"torch": torch.__version__, "threadsDefault": torch.get_num_threads(), "train": [], "gemm": []}
+    out = {"torch": torch.__version__, "threadsDefault": torch.get_num_threads(), "blas": loaded_blas(),
+           "train": [], "gemm": []}
     data = req.get("data")
     if data:
         key = (data["x"], data["y"], data["n"])

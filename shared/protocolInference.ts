@@ -60,6 +60,8 @@ export interface RunSummary {
   /** "CPU — CUDA not available: no NVIDIA driver …". */
   providerLine: string;
   latencyMs: number;
+  /** The first run's latency (warm-up included), when the model was run twice. */
+  firstLatencyMs?: number;
   ortVersion: string;
   outputs: OutputView[];
   /** Graph node id (main graph, "n3") → overlay. */
@@ -125,7 +127,9 @@ export type ToWebviewInference =
   | { type: 'runError'; message: string; hint?: string }
   | { type: 'activation'; requestId: number; data?: ActivationData; error?: string }
   | { type: 'compareResult'; runId: number; compare?: CompareView; error?: string }
-  | { type: 'saliencyResult'; runId: number; saliency?: SaliencyView; error?: string };
+  | { type: 'saliencyResult'; runId: number; saliency?: SaliencyView; error?: string }
+  /** Per-node times (ms) from ORT's profiler, keyed by graph node id; sent after runResult. */
+  | { type: 'nodeTimes'; runId: number; ms: Record<string, number>; note: string };
 
 // ---- webview -> host ----
 

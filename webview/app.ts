@@ -78,7 +78,7 @@ export class App {
   private minimap: Minimap;
   private details: DetailsPanel;
   private heatmap: HeatmapPanel;
-  private inference = new InferenceUI(this.palette, { select: (id) => void this.select(id) });
+  private inference = new InferenceUI(this.palette, { select: (id) => void this.select(id), fit: () => this.canvas.fit() });
   private gradFlow = new GradientFlowOverlay(() => this.canvas.cy, (id) => this.vis?.boxOf(id));
 
   constructor(root: HTMLElement) {
@@ -198,8 +198,8 @@ export class App {
         btn('nl-export-png', 'PNG', 'Export graph as PNG', () => this.exportPng()),
         btn('nl-export-svg', 'SVG', 'Export graph as SVG', () => this.exportSvg()),
         btn('nl-train', 'Train…', 'Train this model (Neural Lens: Train Model…)', () => post({ type: 'train' }))));
-    this.graphWrap.replaceChildren(this.graphEl, this.minimapCanvas, this.status, this.toast, this.heatmap.el, this.gradFlow.el, this.inference.panel);
-    this.root.append(toolbar, h('div', { class: 'nl-main' }, this.graphWrap, this.details.el));
+    this.graphWrap.replaceChildren(this.graphEl, this.minimapCanvas, this.status, this.toast, this.heatmap.el, this.gradFlow.el);
+    this.root.append(toolbar, h('div', { class: 'nl-main' }, this.inference.panel, this.graphWrap, this.details.el));
   }
 
   // ---- graph display ----

@@ -92,7 +92,7 @@ const MAX_BARS = 4096;
 /**
  * One activation prepared for the details panel: rank ≥ 3 (NCHW, and [C,H,W]) → a grid of
  * feature maps of the first batch item (at most 64 channels, block-averaged when huge); rank 2
- * → a matrix heatmap (block means past 64k cells); rank ≤ 1 → bars (block means past 4096).
+ * → a matrix heatmap (block means past 64k cells); rank ≤ 1 and [1, N] → bars (block means past 4096).
  * Stats and histogram are over the whole tensor.
  */
 export function activationData(runId: number, nodeId: string, outputName: string, t: HostTensor): ActivationData {
@@ -120,7 +120,7 @@ export function activationData(runId: number, nodeId: string, outputName: string
     if (dims.length >= 4 && dims[0] > 1) notes.push(`batch item 0 of ${dims[0]}`);
     return { ...base, layout: 'maps', values, rows, cols, channels, shown, note: notes.join('; ') || 'none' };
   }
-  if (dims.length === 2) {
+  if (dims.length === 2 && dims[0] !== 1) {
     const [R, Cc] = dims;
     const [br, bc] = chooseBlocks(R, Cc, MAX_MAP_CELLS);
     const down = br > 1 || bc > 1;

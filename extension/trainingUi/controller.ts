@@ -23,7 +23,7 @@ export class MetricsHistory {
         this.step.push(b.step[i]); this.loss.push(b.loss[i]); this.accuracy.push(b.accuracy[i]); this.lr.push(b.lr[i]);
         this.samplesPerSec.push(b.samplesPerSec[i]); this.gradNorm.push(b.gradNorm[i]);
       }
-      this.lastLayerGradNorms = b.layerGradNorms;
+      if (b.layerGradNorms.length) this.lastLayerGradNorms = b.layerGradNorms;
     } else if (m.type === 'epoch') this.epochs.push(m.summary);
     else if (m.type === 'histograms') { this.histograms.push(m.snapshot); if (this.histograms.length > 300) this.histograms.splice(0, this.histograms.length - 300); }
   }

@@ -1,9 +1,7 @@
 // Turns what goes wrong in a training run into one clear sentence and what to do about it.
-// Checks that can be made before the first step (labels, input shape, dataset folder) live
+// Checks that can be made before the first step (labels, input shape) live
 // here too, so the user hears about them before anything runs.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { NonFiniteError } from '../engine/executor';
 import type { TrainError, TrainJob } from '../../shared/protocolTraining';
 
@@ -12,27 +10,6 @@ export class TrainingError extends Error {
 }
 
 const fail = (info: TrainError): never => { throw new TrainingError(info); };
-
-const IMAGE_EXT = /\.(png|jpe?g|bmp|gif|webp|pgm|ppm)$/i;
-
-/** A folder given as dataset: say whether it has images at all (it is not a supported format yet either way). */
-export function checkDatasetFolder(dir: string): never {
-  const found: string[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (found.length) return;
-      if (e.isFile() && IMAGE_EXT.test(e.name)) found.push(path.join(d, e.name));
-      else if (e.isDirectory() && depth < 2) walk(path.join(d, e.name), depth + 1);
-    }
-  };
-  walk(dir, 0);
-  if (!found.length) {
-    fail({ code: 'noImages', message: `The dataset folder ${path.basename(dir)} contains no images (.png, .jpg, …).`,
-      hint: 'Pick a folder with one subfolder of images per class, or a data file (.npz with x and y, .npy, .csv, MNIST IDX), or mnist-sample.' });
-  }
-  return fail({ code: 'dataset', message: `${path.basename(dir)} is an image folder; image-folder datasets are not supported yet.`,
-    hint: 'Convert the images to an .npz with arrays x (N×…) and y (labels), or use a .csv.' });
-}
 
 /** Data samples against the model input: names the first dimension that disagrees. */
 export function checkInputShape(inputName: string, modelDims: readonly (number | string | null)[] | undefined, dataDims: number[]): void {

@@ -19,7 +19,8 @@ import { Trainer, lossOutput, type StepMetrics, type TrainerConfig } from '../tr
 import { loadCheckpoint, saveCheckpoint } from '../training/checkpoint';
 import { encodeTrainedModel } from '../training/saveModel';
 import { writeModelFileAtomic } from '../onnx/writer';
-import { checkDatasetFolder, checkInputShape, checkLabels, toTrainError, TrainingError } from './errors';
+import { checkInputShape, checkLabels, toTrainError, TrainingError } from './errors';
+import { loadImageFolder } from './imageFolder';
 import { histogramInto } from './histogram';
 import { metricsCsv, metricsJsonl, type MetricsRow } from './metricsFiles';
 
@@ -108,9 +109,9 @@ export class TrainingRun {
       if (i < 0) throw new TrainingError({ code: 'model', message: `The model has no input "${job.input}" (it has ${graph.inputs.map((v) => v.name).join(', ')}).`, hint: 'Fix "input" in the .nltrain.json file.' });
       graph.inputs.unshift(...graph.inputs.splice(i, 1));
     }
-    if (job.data !== 'mnist-sample' && fs.existsSync(job.data) && fs.statSync(job.data).isDirectory()) checkDatasetFolder(job.data);
-    let data = loadDataset({ data: job.data, labels: job.labels });
     const input = graph.inputs[0];
+    const folder = job.data !== 'mnist-sample' && fs.existsSync(job.data) && fs.statSync(job.data).isDirectory();
+    let data = folder ? loadImageFolder(job.data, input.name, input.shape) : loadDataset({ data: job.data, labels: job.labels });
     checkInputShape(input.name, input.shape, data.x.shape.slice(1));
     data = fitInputShape(data, input.shape?.slice(1));
     this.outputName = lossOutput(graph, job.loss);
@@ -173,6 +174,7 @@ export class TrainingRun {
       return;
     }
     this.post({ type: 'ready', ready: this.ready! });
+    if (this.job.resumeFrom) this.restoreHistory(trainer.step);
     this.post({ type: 'state', state: 'running' });
     this.t0 = this.lastFlush = this.lastCkpt = performance.now();
     this.lastHist = -Infinity;
@@ -203,6 +205,29 @@ export class TrainingRun {
     this.writeMetrics();
     this.post({ type: 'done', summary: this.summary() });
     this.post({ type: 'state', state: this.stopRequested && !trainer.done ? 'stopped' : 'finished' });
+  }
+
+  /** After a resume: the steps before it, from the metrics file of the earlier run, so curves and files stay whole. */
+  private restoreHistory(startStep: number): void {
+    let lines: string[];
+    try { lines = fs.readFileSync(`${this.job.metricsBase}.jsonl`, 'utf8').split('\n'); } catch { return; }
+    for (const l of lines) {
+      if (!l.trim()) continue;
+      try {
+        const o = JSON.parse(l);
+        if (o.kind === 'step' && o.step < startStep) { delete o.kind; this.rows.push(o); }
+        else if (o.kind === 'epoch' && o.epoch < this.trainer!.epoch) { delete o.kind; this.epochs.push(o); }
+      } catch { /* a torn last line from a killed run */ }
+    }
+    const r = this.rows;
+    if (!r.length) return;
+    const num = (v: number | undefined) => v ?? NaN;
+    this.post({ type: 'metrics', batch: {
+      step: Float64Array.from(r, (m) => m.step), epoch: Float64Array.from(r, (m) => m.epoch), loss: Float32Array.from(r, (m) => m.loss),
+      accuracy: Float32Array.from(r, (m) => num(m.accuracy)), lr: Float32Array.from(r, (m) => m.lr), samplesPerSec: Float32Array.from(r, (m) => m.samplesPerSec),
+      gradNorm: Float32Array.from(r, (m) => m.gradNorm), layerGradNorms: new Float32Array(0), layerWeightNorms: new Float32Array(0), elapsedMs: 0, etaMs: NaN,
+    } });
+    for (const e of this.epochs) this.post({ type: 'epoch', summary: e });
   }
 
   private onStep(m: StepMetrics): void {

@@ -110,7 +110,8 @@ export class TrainingManager implements vscode.Disposable {
       cfg = res;
       try { writeTrainFile(side.config, cfg); } catch (e) { log.warn(`Could not write ${side.config}: ${(e as Error).message}`); }
     }
-    this.start(jobFromFile(modelPath, cfg, { resumeFrom }));
+    const stepDelayMs = vscode.workspace.getConfiguration('neuralLens').get<number>('training.stepDelayMs', 0) || undefined;
+    this.start(jobFromFile(modelPath, cfg, { resumeFrom, stepDelayMs }));
   }
 
   private start(job: TrainJob): void {
@@ -121,6 +122,8 @@ export class TrainingManager implements vscode.Disposable {
     log.info(`Training ${name}: ${job.epochs} epoch(s) on ${job.data}, ${job.optimizer} lr ${job.lr}, batch ${job.batchSize}${job.resumeFrom ? `, resuming from ${path.basename(job.resumeFrom)}` : ''}`);
     setLiveWeights(job.modelPath, (names) => c.weights(names));
     this.showDashboard();
+    // the dashboard opens beside the viewer and narrows it: fit the graph again
+    setTimeout(() => this.editors.postToDocument(job.modelPath, { type: 'command', command: 'fit' }), 600);
     void vscode.commands.executeCommand('setContext', 'neuralLens.training', 'running');
     this.status.text = `$(sync~spin) Training ${name}…`;
     this.status.tooltip = 'Neural Lens training: click for the dashboard';
@@ -156,7 +159,7 @@ export class TrainingManager implements vscode.Disposable {
         const spe = c.ready?.stepsPerEpoch ?? 1;
         this.status.text = `${c.state === 'paused' ? '$(debug-pause)' : '$(sync~spin)'} ${name}: epoch ${Math.floor(b.step[i] / spe) + 1}/${Math.ceil(total / spe)} · step ${b.step[i] + 1}/${total} · loss ${b.loss[i].toFixed(3)}`;
         const now = Date.now();
-        if (now - this.lastFlowPost >= 500 && c.ready) {
+        if (now - this.lastFlowPost >= 500 && c.ready && b.layerGradNorms.length) {
           this.lastFlowPost = now;
           this.editors.postToDocument(c.job.modelPath, { type: 'gradientFlow', step: b.step[i], nodeIds: c.ready.layers.map((l) => l.nodeId), gradNorms: Float32Array.from(b.layerGradNorms) });
         }

@@ -63,5 +63,14 @@ int main(int argc, char **argv) {
     }
     printf("b%ld: all GEMMs of one step %.1f us -> %.0f samples/s GEMM-only bound\n", B, tot_t[b] * 1e6, B / tot_t[b]);
   }
+  /* LeNet-5 at batch 64 with the batch unfolded into one im2col matrix. */
+  struct { const char *n; int ta, tb; long M, N, K; } le[] = {
+    { "conv1 fwd", 0, 0, 6, 64 * 576, 25 }, { "conv1 dW", 0, 1, 6, 25, 64 * 576 },
+    { "conv2 fwd", 0, 0, 16, 64 * 64, 150 }, { "conv2 dW", 0, 1, 16, 150, 64 * 64 },
+    { "conv2 dcol", 1, 0, 150, 64 * 64, 16 },
+  };
+  for (int i = 0; i < 5; i++)
+    printf("lenet %-10s %5ldx%5ldx%5ld  %6.1f\n", le[i].n, le[i].M, le[i].N, le[i].K,
+           bench(le[i].ta, le[i].tb, le[i].M, le[i].N, le[i].K, cpu));
   return 0;
 }

@@ -71,7 +71,10 @@ void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu
 /* ReLU backward: dx = y > 0 ? dy : 0 (y is the ReLU's output or input; both
  * are positive exactly where the gradient passes). dx may alias dy. */
 void nl_relu_grad(const float *dy, const float *y, float *dx, long n) {
-  for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  for (long i = 0; i < n; i++) {
+    const float d = dy[i]; /* loaded unconditionally so the loop vectorises (a blend, no branch) */
+    dx[i] = y[i] > 0.0f ? d : 0.0f;
+  }
 }
 
 /* Bias gradient: out[j] = beta * out[j] + sum_i A[i, j] (column sums of an

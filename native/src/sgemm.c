@@ -161,6 +161,19 @@ static void scale_c(const nl_gemm_args *g, long m0, long m1, long n0, long n1) {
   }
 }
 
+/* Plain loops, used only if the packing buffers cannot be allocated. */
+static void gemm_unpacked(const nl_gemm_args *g, long m0, long m1, long n0, long n1) {
+  const long ars = g->transA ? 1 : g->lda, acs = g->transA ? g->lda : 1;
+  const long brs = g->transB ? 1 : g->ldb, bcs = g->transB ? g->ldb : 1;
+  for (long i = m0; i < m1; i++)
+    for (long j = n0; j < n1; j++) {
+      float s = 0.0f;
+      for (long p = 0; p < g->K; p++) s += g->A[i * ars + p * acs] * g->B[p * brs + j * bcs];
+      float *c = g->C + i * g->ldc + j;
+      *c = g->alpha * s + (g->beta == 0.0f ? 0.0f : g->beta * *c);
+    }
+}
+
 static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1) {
   if (m1 <= m0 || n1 <= n0) return;
   if (g->K == 0 || g->alpha == 0.0f) { scale_c(g, m0, m1, n0, n1); return; }
@@ -170,7 +183,7 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
   const long NC = balanced_block(n1 - n0, isa->NC, NR);
   float *Ap = buf_get(&tl_a, (size_t)(round_up(MC, MR) * KC));
   float *Bp = buf_get(&tl_b, (size_t)(round_up(NC, NR) * KC));
-  if (!Ap || !Bp) return; /* out of memory: leaves C untouched (caller checks sizes) */
+  if (!Ap || !Bp) { gemm_unpacked(g, m0, m1, n0, n1); return; } /* no memory for panels: slow but right */
   nl_packb_fn packB = isa->packB ? isa->packB : nl_pack_b_generic;
 
   for (long jc = n0; jc < n1; jc += NC) {
@@ -202,22 +215,40 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
  * smaller operand, else M. Chunks: one per thread, more when re-packing the
  * shared operand stays cheap, which balances better on a busy machine. */
 
+typedef void (*block_fn)(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1);
+
 typedef struct {
   const nl_gemm_args *g;
   const nl_isa *isa;
-  int split_n;   /* 1: chunks are column ranges, 0: row ranges */
-  long units;    /* micro-tiles along the split dimension */
+  block_fn run;
+  long unit_m, unit_n; /* granularity of the cut */
+  int split_n;         /* 1: chunks are column ranges, 0: row ranges */
+  long units;          /* units along the split dimension */
   int nchunks;
 } split_ctx;
 
 static void chunk_task(void *vctx, int c) {
   const split_ctx *s = (const split_ctx *)vctx;
-  const long unit = s->split_n ? s->isa->NR : s->isa->MR;
+  const long unit = s->split_n ? s->unit_n : s->unit_m;
   const long total = s->split_n ? s->g->N : s->g->M;
   long a = (s->units * c / s->nchunks) * unit, b = (s->units * (c + 1) / s->nchunks) * unit;
   if (b > total) b = total;
-  if (s->split_n) gemm_block(s->g, s->isa, 0, s->g->M, a, b);
-  else gemm_block(s->g, s->isa, a, b, 0, s->g->N);
+  if (s->split_n) s->run(s->g, s->isa, 0, s->g->M, a, b);
+  else s->run(s->g, s->isa, a, b, 0, s->g->N);
+}
+
+static void dot_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1) {
+  (void)isa;
+  if (m1 > m0 && n1 > n0) nl_gemm_nt_dot_avx512(g, m0, m1, n0, n1);
+}
+
+/* The packed path packs (M + N) x K floats (~1 cycle each) for M x N x K
+ * multiply-adds (~1/16 cycle each). When that packing would cost more than
+ * half the arithmetic and both operands are contiguous in k (A * B^T), the
+ * unpacked dot-product kernel wins (e.g. 6 x 25 x 36864 for a conv filter gradient). */
+static int use_dot(const nl_gemm_args *g, const nl_isa *isa) {
+  if (isa != &nl_isa_avx512 || g->transA || !g->transB || g->K < 64 || g->alpha == 0.0f) return 0;
+  return 16.0 * (double)(g->M + g->N) > 0.5 * (double)g->M * (double)g->N;
 }
 
 /* Below this many multiply-adds per thread a second thread costs more than it
@@ -230,10 +261,11 @@ void nl_sgemm(const nl_gemm_args *g) {
   long nthreads = nl_pool_threads();
   const double macs = (double)g->M * (double)g->N * (double)(g->K > 0 ? g->K : 1);
   while (nthreads > 1 && macs / (double)nthreads < (double)NL_MIN_MACS_PER_THREAD) nthreads--;
-  split_ctx s = { g, isa, g->M <= g->N, 0, 1 };
-  s.units = s.split_n ? ceil_div(g->N, isa->NR) : ceil_div(g->M, isa->MR);
+  const int dot = use_dot(g, isa);
+  split_ctx s = { g, isa, dot ? dot_block : gemm_block, dot ? 4 : isa->MR, dot ? 4 : isa->NR, g->M <= g->N, 0, 1 };
+  s.units = s.split_n ? ceil_div(g->N, s.unit_n) : ceil_div(g->M, s.unit_m);
   if (nthreads > s.units) nthreads = s.units;
-  if (nthreads <= 1) { gemm_block(g, isa, 0, g->M, 0, g->N); return; }
+  if (nthreads <= 1) { s.run(g, isa, 0, g->M, 0, g->N); return; }
   /* Re-packing the shared operand costs about one cycle per element against
    * 1/16 cycle per multiply-add: extra chunks cost ~16 / (split length) each. */
   const double split_len = (double)(s.split_n ? g->N : g->M);

@@ -45,6 +45,9 @@ int nl_cpu_has_avx2(void);
 
 const nl_isa *nl_isa_selected(void);
 
+/* A * B^T by dot products for small outputs with long K (sgemm_avx512.c). */
+void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1);
+
 /* Register-only FMA loops for measuring a core's peak; return FLOPs done. */
 double nl_fma_peak_avx512(long iters);
 double nl_fma_peak_avx2(long iters);

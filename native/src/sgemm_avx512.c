@@ -5,6 +5,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NL_T __attribute__((target("avx512f,avx2,fma")))
@@ -97,7 +98,7 @@ NL_T static inline void transpose16(const float *src, long lds, float *dst, long
   }
 }
 
-/* B^T (stored N x K, contiguous in k): full 32-column panels go through
+/* B^T (stored N x K, contiguous in k): whole 16-column groups go through
  * 16 x 16 register transposes; ragged edges are copied one by one. */
 NL_T static void pack_b_avx512(const nl_gemm_args *g, long p0, long kc, long j0, long nc, float *dst, int nrw) {
   if (!g->transB) { nl_pack_b_generic(g, p0, kc, j0, nc, dst, nrw); return; }
@@ -106,20 +107,89 @@ NL_T static void pack_b_avx512(const nl_gemm_args *g, long p0, long kc, long j0,
     const int nr = (int)(nc - jp < NR ? nc - jp : NR);
     float *d = dst + jp * kc;
     const float *s = g->B + (j0 + jp) * ldb + p0;
-    long p = 0;
-    if (nr == NR)
-      for (; p + 16 <= kc; p += 16) {
-        transpose16(s + p, ldb, d + p * NR, NR);
-        transpose16(s + 16 * ldb + p, ldb, d + p * NR + 16, NR);
-      }
+    /* Columns [0, c16) go through 16 x 16 transposes for p < p16; the rest one by one. */
+    const int c16 = nr & ~15;
+    const long p16 = kc & ~15L;
+    for (int c = 0; c < c16; c += 16)
+      for (long p = 0; p < p16; p += 16) transpose16(s + c * ldb + p, ldb, d + p * NR + c, NR);
     for (int c = 0; c < nr; c++)
-      for (long q = p; q < kc; q++) d[q * NR + c] = s[c * ldb + q];
+      for (long q = c < c16 ? p16 : 0; q < kc; q++) d[q * NR + c] = s[c * ldb + q];
     for (int c = nr; c < NR; c++)
       for (long q = 0; q < kc; q++) d[q * NR + c] = 0.0f;
   }
 }
 
 const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 256, 128, 1024, kernel_avx512, pack_b_avx512 };
+
+/* C = alpha * A * B^T + beta * C with A (M x K) and B (N x K) both contiguous
+ * in k, for small M x N and long K (convolution weight gradients, narrow
+ * layers): 4 x 4 dot products at a time, vectorised along k, no packing.
+ * K is cut into L2-sized chunks whose partial sums go to a float64 buffer. */
+#define DOT_KC 2048L
+NL_T void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1) {
+  const long K = g->K, mt = m1 - m0, nt = n1 - n0;
+  double stack_sums[1024];
+  double *sums = mt * nt <= 1024 ? stack_sums : (double *)calloc((size_t)(mt * nt), sizeof(double));
+  if (!sums) { /* no memory: do it in pieces that fit the stack buffer */
+    for (long i = m0; i < m1; i += 16)
+      for (long j = n0; j < n1; j += 64)
+        nl_gemm_nt_dot_avx512(g, i, i + 16 < m1 ? i + 16 : m1, j, j + 64 < n1 ? j + 64 : n1);
+    return;
+  }
+  for (long k = 0; k < mt * nt; k++) sums[k] = 0;
+  for (long p0 = 0; p0 < K; p0 += DOT_KC) {
+    const long kc = K - p0 < DOT_KC ? K - p0 : DOT_KC;
+    const long kv = kc & ~15L;
+    const __mmask16 tail = (__mmask16)((1u << (kc - kv)) - 1);
+    for (long i = m0; i < m1; i += 4) {
+      const int mr = (int)(m1 - i < 4 ? m1 - i : 4);
+      const float *a[4];
+      for (int r = 0; r < 4; r++) a[r] = g->A + (i + (r < mr ? r : mr - 1)) * g->lda + p0;
+      for (long j = n0; j < n1; j += 4) {
+        const int nr = (int)(n1 - j < 4 ? n1 - j : 4);
+        const float *b[4];
+        for (int c = 0; c < 4; c++) b[c] = g->B + (j + (c < nr ? c : nr - 1)) * g->ldb + p0;
+        __m512 acc[4][4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+          for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
+        for (long p = 0; p < kv; p += 16) {
+          __m512 av[4], bv[4];
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++) av[r] = _mm512_loadu_ps(a[r] + p);
+#pragma GCC unroll 4
+          for (int c = 0; c < 4; c++) bv[c] = _mm512_loadu_ps(b[c] + p);
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(av[r], bv[c], acc[r][c]);
+        }
+        if (kv < kc) {
+          __m512 av[4], bv[4];
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++) av[r] = _mm512_maskz_loadu_ps(tail, a[r] + kv);
+#pragma GCC unroll 4
+          for (int c = 0; c < 4; c++) bv[c] = _mm512_maskz_loadu_ps(tail, b[c] + kv);
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(av[r], bv[c], acc[r][c]);
+        }
+        for (int r = 0; r < mr; r++)
+          for (int c = 0; c < nr; c++) sums[(i - m0 + r) * nt + (j - n0 + c)] += _mm512_reduce_add_ps(acc[r][c]);
+      }
+    }
+  }
+  for (long i = 0; i < mt; i++) {
+    float *crow = g->C + (m0 + i) * g->ldc + n0;
+    for (long j = 0; j < nt; j++) {
+      const float v = (float)((double)g->alpha * sums[i * nt + j]);
+      crow[j] = g->beta == 0.0f ? v : g->beta * crow[j] + v;
+    }
+  }
+  if (sums != stack_sums) free(sums);
+}
 
 /* Register-only FMA loop (16 independent chains) to measure the core's fp32
  * peak: 32 FLOP per FMA instruction. Returns FLOPs done. */
@@ -142,4 +212,5 @@ NL_T double nl_fma_peak_avx512(long iters) {
 #else
 const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL };
 double nl_fma_peak_avx512(long iters) { (void)iters; return 0; }
+void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1) { (void)g; (void)m0; (void)m1; (void)n0; (void)n1; }
 #endif

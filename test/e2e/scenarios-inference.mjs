@@ -1,7 +1,9 @@
 // Run Model scenarios (issue 5), against the INSTALLED .vsix: run the CNN sample on a bundled digit
 // through the quick picks, check top-k, saliency and three layers' feature maps; the environment
 // report. Loaded by scenarios.mjs, which passes its page and helpers.
-import { assert, log, openModel, palette, shot, sleep, toPage } from './lib.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assert, log, notifications, openModel, palette, shot, sleep, toPage } from './lib.mjs';
 
 const CNN = 'mnist-cnn.onnx';
 
@@ -16,6 +18,17 @@ async function quickPick(page, text) {
   await page.keyboard.press('Enter');
 }
 
+/** A float32 .npy of zeros with this shape (numpy format 1.0). */
+function npyBytes(shape) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.alloc(n * 4)]);
+}
+
 /** Number of distinct colours sampled from a canvas (−1 when it cannot be read). */
 const distinctColours = (loc) => loc.evaluate((c) => {
   const ctx = c.getContext('2d'); if (!ctx || !c.width || !c.height) return -1;
@@ -24,10 +37,10 @@ const distinctColours = (loc) => loc.evaluate((c) => {
   return seen.size;
 });
 
-export function tests({ page }) {
+export function tests({ page, WS }) {
   return [
     {
-      name: 'r1 Run Model on the CNN with a bundled digit: top-k, saliency, three layers\' feature maps',
+      name: 'r1 Run Model on the CNN with a bundled digit: top-k, saliency, three layers feature maps',
       timeout: 90000,
       fn: async () => {
         const wv = await openModel(page, CNN);
@@ -58,6 +71,14 @@ export function tests({ page }) {
         assert(await distinctColours(sal) > 3, 'saliency overlay is painted');
         await sleep(200);
         await shot(page, 'r1-run-topk-saliency');
+        // another class: its saliency replaces the first
+        const second = rows[1];
+        await wv.frame.locator('.nl-topk-row').nth(1).click();
+        await wv.frame.waitForFunction((c) => document.querySelector('#nl-saliency')?.dataset.classIndex === c && document.querySelector('#nl-saliency-canvas'), String(await wv.frame.locator('.nl-topk-row').nth(1).getAttribute('data-class')), { timeout: 15000 })
+          .catch(() => { throw new Error(`clicking class ${second.label} did not switch the saliency map`); });
+        // the graph boxes show each node's output shape, then its time from the ORT profiler
+        await wv.frame.waitForFunction(() => /→ 1×8×28×28 · \d+(\.\d+)? (ms|µs)/.test(window.__nl.cy().getElementById('n0').data('label') || ''), null, { timeout: 15000 })
+          .catch(async () => { throw new Error(`n0 label without shape/time overlay: ${JSON.stringify(await wv.frame.evaluate(() => window.__nl.cy().getElementById('n0').data('label')))}`); });
         // three layers: real clicks on the graph, each shows what it produced
         const ids = (await wv.frame.evaluate(() => window.__nl.nodeIds())).filter((i) => !/^(in|out):/.test(i));
         const picks = [ids[0], ids[1], ids[2]];
@@ -86,6 +107,46 @@ export function tests({ page }) {
         await wv.frame.locator('#nl-act-shared').click();
         await sleep(200);
         await shot(page, 'r1-activation-per-map-scale');
+        // Compare: the same input through the engine, layer by layer
+        await wv.frame.locator('#nl-compare-run').click();
+        await wv.frame.locator('#nl-compare-table').waitFor({ timeout: 20000 }).catch(async () => { throw new Error(`no compare table: "${await wv.frame.locator('#nl-compare').innerText().catch(() => '')}"`); });
+        const cmpRows = await wv.frame.locator('#nl-compare-table tbody tr').count();
+        const cmpText = (await wv.frame.locator('#nl-compare').innerText()).replace(/\s+/g, ' ');
+        log(`compare: ${cmpText.slice(0, 200)}`);
+        assert(cmpRows === 10, `one compare row per CNN node output (${cmpRows})`);
+        assert(/agree within/.test(cmpText), `ORT and the engine agree on the sample: ${cmpText.slice(0, 200)}`);
+        await wv.frame.locator('#nl-compare').scrollIntoViewIfNeeded();
+        await sleep(200);
+        await shot(page, 'r1-compare');
+      },
+    },
+    {
+      name: 'r3 a tensor file of the wrong shape: clear message in the panel and a notification; the viewer still works',
+      timeout: 60000,
+      fn: async () => {
+        const file = path.join(WS, 'wrong-shape.npy');
+        fs.writeFileSync(file, npyBytes([1, 3, 28, 28]));
+        const wv = await openModel(page, CNN);
+        await palette(page, 'Neural Lens: Run Model');
+        await quickPick(page, 'Tensor file');
+        // code-server's simple open dialog is a quick input holding a path
+        await page.waitForFunction(() => (document.querySelector('.quick-input-widget input')?.value || '').startsWith('/'), null, { timeout: 15000 });
+        // the dialog fills in its folder and lists it a moment later: type the path once it has
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'wrong-shape.npy' }).first().waitFor({ timeout: 10000 });
+        const dialogInput = page.locator('.quick-input-widget input');
+        for (let i = 0; i < 5 && (await dialogInput.inputValue()) !== file; i++) { await dialogInput.fill(file); await sleep(300); }
+        await page.keyboard.press('Enter');
+        await wv.frame.waitForFunction(() => document.querySelector('#nl-run-panel')?.dataset.state === 'error', null, { timeout: 20000 })
+          .catch(async () => { throw new Error(`no error shown: "${(await wv.frame.locator('#nl-run-panel').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300)}"`); });
+        const msg = (await wv.frame.locator('#nl-run-panel .nl-run-error').innerText()).replace(/\s+/g, ' ');
+        log(`error panel: ${msg}`);
+        assert(/wrong-shape\.npy has shape \[1, 3, 28, 28\].*input "input" wants \[batch, 1, 28, 28\]/.test(msg), `the message names the file, its shape and the expected shape: ${msg}`);
+        await shot(page, 'r3-bad-input');
+        const notes = await notifications(page);
+        assert(notes.some((n) => /wrong-shape\.npy has shape/.test(n)), `an error notification too: ${JSON.stringify(notes)}`);
+        // nothing crashed: the viewer still answers a click
+        await wv.frame.evaluate(() => window.__nl.select('n0'));
+        await wv.frame.waitForFunction(() => document.querySelector('#nl-details')?.getAttribute('data-node-id') === 'n0', null, { timeout: 5000 });
       },
     },
     {
@@ -95,9 +156,9 @@ export function tests({ page }) {
         await page.waitForFunction(() => /Neural Lens Environment/.test(document.querySelector('.tabs-container .tab.active')?.getAttribute('aria-label') || ''), null, { timeout: 20000 });
         await page.locator('.editor-group-container.active .view-lines').first().waitFor({ timeout: 10000 });
         await sleep(300);
-        const text = await page.locator('.editor-group-container.active .view-lines').first().innerText();
+        const text = (await page.locator('.editor-group-container.active .view-lines').first().innerText()).replace(/\s+/g, ' '); // Monaco renders spaces as U+00A0
         log(`environment report: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
-        assert(/ONNX Runtime/.test(text) && /Inference\s+(CPU|CUDA)/.test(text), `report lists ORT and the provider: ${text.slice(0, 300)}`);
+        assert(/ONNX Runtime/.test(text) && /Inference/.test(text) && /(CPU|CUDA)/.test(text), `report lists ORT and the provider: ${text.slice(0, 300)}`);
         assert(/VS Code/.test(text), 'report names the VS Code version');
         await shot(page, 'r2-environment-report');
       },

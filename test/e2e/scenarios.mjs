@@ -343,7 +343,7 @@ const tests = [
   },
 ];
 // feature scenarios kept in their own files: each exports tests({ page }) → more named tests
-for (const f of ['./scenarios-inference.mjs']) tests.push(...(await import(f)).tests({ page }));
+for (const f of ['./scenarios-inference.mjs', './scenarios-training.mjs']) tests.push(...(await import(f)).tests({ page, WS }));
 
 let res;
 try {

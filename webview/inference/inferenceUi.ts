@@ -19,6 +19,8 @@ import './inference.css';
 export interface InferenceHost {
   /** Selects a node of the main graph (as a click would). */
   select(nodeId: string): void;
+  /** Fits the graph to its (resized) view. */
+  fit(): void;
 }
 
 const rgb = (c: RGBA): [number, number, number] => [c.r, c.g, c.b];
@@ -36,6 +38,22 @@ function paint(canvas: HTMLCanvasElement, r: Raster, maxW: number, maxH = 4096, 
 
 function kv(k: string, v: string): HTMLElement {
   return h('div', { class: 'nl-kv' }, h('span', { class: 'nl-k' }, k), h('span', { class: 'nl-v' }, v));
+}
+
+/** "0.42 ms" / "37 µs". */
+export function formatTime(ms: number): string {
+  return ms >= 0.1 ? `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms` : `${Math.round(ms * 1000)} µs`;
+}
+
+/** The colour bar under a map: −max … 0 … +max (`max` undefined: each map its own). */
+function legend(lut: Uint8ClampedArray, max: number | undefined): HTMLElement {
+  const steps = lut.length / 4;
+  const c = h('canvas', { class: 'nl-legend-bar', width: steps, height: 1 });
+  c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(lut), steps, 1), 0, 0);
+  const m = max === undefined ? 'max' : formatValue(max);
+  return h('div', { class: 'nl-act-legend' }, c,
+    h('div', { class: 'nl-legend-labels' }, h('span', {}, `−${m}`), h('span', {}, '0'), h('span', {}, `+${m}`)),
+    max === undefined ? h('div', { class: 'nl-hint nl-small-text' }, 'each map scaled to its own largest |value|') : null);
 }
 
 function histogramCanvas(counts: number[], lo: number, hi: number, lut: Uint8ClampedArray, fg: string): HTMLElement {
@@ -82,8 +100,15 @@ export class InferenceUI {
         h('span', { class: 'nl-run-title' }, 'Run'),
         h('span', { class: 'nl-heatmap-note' }),
         h('button', { class: 'nl-button nl-small', id: 'nl-run-again', title: 'Run the model again on another input', onclick: () => post({ type: 'runModel' }) }, 'Run again…'),
-        h('button', { class: 'nl-icon-button', title: 'Close', 'aria-label': 'Close run panel', onclick: () => { this.panel.hidden = true; } }, '×')),
+        h('button', { class: 'nl-icon-button', title: 'Close', 'aria-label': 'Close run panel', onclick: () => this.show(false) }, '×')),
       this.body);
+  }
+
+  /** Shows or hides the panel column; the graph is resized and refitted when that changes. */
+  private show(on: boolean): void {
+    if (this.panel.hidden === !on) return;
+    this.panel.hidden = !on;
+    requestAnimationFrame(() => { this.cy?.resize(); this.host.fit(); });
   }
 
   /** The toolbar's Run button. */
@@ -99,12 +124,12 @@ export class InferenceUI {
   handle(msg: ToWebview): boolean {
     switch (msg.type) {
       case 'runStarted':
-        this.panel.hidden = false;
+        this.show(true);
         this.panel.dataset.state = 'running';
         this.body.replaceChildren(h('p', { class: 'nl-hint' }, `Running ${msg.label}…`));
         return true;
       case 'runError':
-        this.panel.hidden = false;
+        this.show(true);
         this.panel.dataset.state = 'error';
         this.body.replaceChildren(h('div', { class: 'nl-run-error', role: 'alert' },
           h('div', { class: 'nl-error-title' }, 'The model could not be run'),
@@ -129,6 +154,12 @@ export class InferenceUI {
         if (!this.run || msg.runId !== this.run.runId) return true;
         this.compareView = msg.compare ?? null;
         this.renderCompare(msg.error);
+        this.applyOverlays();
+        return true;
+      case 'nodeTimes':
+        if (!this.run || msg.runId !== this.run.runId) return true;
+        for (const [id, ms] of Object.entries(msg.ms)) if (this.run.overlays[id]) this.run.overlays[id].ms = ms;
+        this.timesNote.textContent = `Node times on the graph: ${msg.note}.`;
         this.applyOverlays();
         return true;
       case 'activation': {
@@ -162,10 +193,11 @@ export class InferenceUI {
 
   private salHost = h('div', { class: 'nl-run-saliency', id: 'nl-saliency' });
   private compareHost = h('div', { class: 'nl-run-compare', id: 'nl-compare' });
+  private timesNote = h('p', { class: 'nl-hint nl-small-text' });
 
   private renderRun(): void {
     const r = this.run!;
-    this.panel.hidden = false;
+    this.show(true);
     this.panel.dataset.state = 'done';
     this.panel.dataset.runId = String(r.runId);
     this.collapsed = false;
@@ -173,9 +205,11 @@ export class InferenceUI {
     const parts: HTMLElement[] = [];
     parts.push(h('div', { class: 'nl-run-meta' },
       kv('input', ''), h('div', { class: 'nl-run-input' }, r.inputDescription),
-      kv('latency', `${r.latencyMs < 10 ? r.latencyMs.toFixed(2) : r.latencyMs.toFixed(1)} ms (ONNX Runtime ${r.ortVersion}, session.run only)`),
+      kv('latency', `${formatTime(r.latencyMs)}${r.firstLatencyMs !== undefined ? ` (first run ${formatTime(r.firstLatencyMs)})` : ''}`),
+      h('div', { class: 'nl-hint nl-small-text' }, `ONNX Runtime ${r.ortVersion}, session.run only, every node output captured`),
       h('div', { id: 'nl-run-provider', class: 'nl-run-provider', title: 'Execution provider, and why' }, r.providerLine)));
     for (const o of r.outputs) parts.push(this.outputBlock(o));
+    if (r.notes.length) parts.push(h('ul', { class: 'nl-run-notes' }, ...r.notes.map((n) => h('li', {}, n))));
     if (r.saliencyAvailable) {
       this.salHost.replaceChildren(h('p', { class: 'nl-hint' }, 'Computing saliency (engine backward)…'));
       parts.push(h('section', { class: 'nl-section' }, h('h3', {}, 'Saliency'), this.salHost));
@@ -184,8 +218,9 @@ export class InferenceUI {
       h('p', { class: 'nl-hint' }, 'Run the same input through the built-in engine and compare every layer with ONNX Runtime.'),
       h('button', { id: 'nl-compare-run', class: 'nl-button nl-small', onclick: () => { this.compareHost.replaceChildren(h('p', { class: 'nl-hint' }, 'Running the engine…')); post({ type: 'compareBackends', runId: r.runId }); } }, 'Compare with engine'));
     parts.push(h('section', { class: 'nl-section' }, h('h3', {}, 'Compare backends'), this.compareHost));
-    parts.push(h('p', { class: 'nl-hint nl-run-tip' }, `Click any node in the graph to see what it produced (${r.activationNodes.length} nodes captured).`));
-    if (r.notes.length) parts.push(h('ul', { class: 'nl-run-notes' }, ...r.notes.map((n) => h('li', {}, n))));
+    parts.push(h('p', { class: 'nl-hint nl-run-tip' }, `Click any node in the graph to see what it produced (${r.activationNodes.length} nodes captured). Boxes show each node's output shape.`));
+    this.timesNote.textContent = '';
+    parts.push(this.timesNote);
     if (r.skipped.length) parts.push(h('details', { class: 'nl-run-notes' }, h('summary', {}, `${r.skipped.length} node outputs not captured`), h('ul', {}, ...r.skipped.map((s) => h('li', {}, s)))));
     this.body.replaceChildren(...parts);
   }
@@ -298,7 +333,7 @@ export class InferenceUI {
         const el = cy.getElementById(id);
         if (el.empty()) continue;
         if (el.data('nlBaseLabel') === undefined) el.data({ nlBaseLabel: el.data('label'), nlBaseH: el.data('h'), nlBaseW: el.data('w') });
-        const line = `→ ${o.shape}${o.ms !== undefined ? ` · ${o.ms.toFixed(2)} ms` : ''}`;
+        const line = `→ ${o.shape}${o.ms !== undefined ? ` · ${formatTime(o.ms)}` : ''}`;
         const w = Math.max(el.data('nlBaseW'), measure.measureText(line).width + 16);
         el.data({ label: `${el.data('nlBaseLabel')}\n${line}`, h: el.data('nlBaseH') + 15, w });
         el.addClass('nl-ran');
@@ -321,11 +356,11 @@ export class InferenceUI {
     if (!r || graphId !== 'main') return;
     const host = h('section', { id: 'nl-activation', class: 'nl-section nl-activation', 'data-node': nodeId });
     if (!r.activationNodes.includes(nodeId)) {
-      host.append(h('h3', {}, 'Activation'), h('p', { class: 'nl-hint' }, 'ONNX Runtime returned no tensor for this node in the last run.'));
+      host.append(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-hint' }, 'ONNX Runtime returned no tensor for this node in the last run.'));
       details.insertBefore(host, details.children[1] ?? null);
       return;
     }
-    host.append(h('h3', {}, 'Activation (last run)'), h('p', { class: 'nl-hint' }, 'Loading…'));
+    host.append(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-hint' }, 'Loading…'));
     details.insertBefore(host, details.children[1] ?? null);
     const cached = this.activationCache.get(nodeId);
     if (cached) return this.fillActivation(host, cached);
@@ -336,7 +371,7 @@ export class InferenceUI {
 
   private fillActivation(host: HTMLElement, d?: ActivationData, error?: string): void {
     if (!d) {
-      host.replaceChildren(h('h3', {}, 'Activation'), h('p', { class: 'nl-error-text' }, error ?? 'No data.'));
+      host.replaceChildren(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-error-text' }, error ?? 'No data.'));
       return;
     }
     const p = this.palette;
@@ -351,12 +386,17 @@ export class InferenceUI {
         const hm = { graphId: 'run', tensor: d.outputName, dims: d.dims, layout: d.layout, rows: d.rows, cols: d.cols, blockRows: 1, blockCols: 1, aggregation: d.note, values: d.values, stats: d.stats, histogram: d.histogram } as const;
         const { geo, pixels } = rasterize({ ...hm }, lut, maxAbs(d.values), rgb(p.rgb.bg), rgb(mix(p.rgb.bg, p.rgb.fg, 0.8)));
         paint(canvas, { width: geo.width, height: geo.height, pixels }, 290, d.layout === 'bars' ? 90 : 400, 8);
+        if (d.layout === 'bars') {
+          // bars stretch on their own: each bar as wide as fits (whole pixels), 90 px tall
+          canvas.style.width = `${geo.width <= 290 ? geo.width * Math.max(1, Math.floor(290 / geo.width)) : 290}px`;
+          canvas.style.height = '90px';
+        }
       }
     };
     if (d.layout === 'maps') {
       const cb = h('input', { type: 'checkbox', id: 'nl-act-shared' });
       cb.checked = this.sharedScale;
-      cb.onchange = () => { this.sharedScale = cb.checked; draw(); };
+      cb.onchange = () => { this.sharedScale = cb.checked; this.fillActivation(host, d); };
       controls.push(h('label', { class: 'nl-check', title: 'Off: each map uses its own colour scale, so faint channels show' }, cb, 'One colour scale for all maps'));
     }
     draw();
@@ -365,11 +405,12 @@ export class InferenceUI {
     const what = d.layout === 'maps' ? `${d.shown} of ${d.channels} feature maps, ${d.rows}×${d.cols} each` : d.layout === 'matrix' ? `${d.rows} × ${d.cols} heatmap` : `${formatInt(d.values.length)} bars`;
     host.dataset.layout = d.layout;
     host.replaceChildren(
-      h('h3', {}, 'Activation (last run)'),
+      h('h3', {}, 'Output in the last run'),
       h('div', { class: 'nl-act-head' }, `${d.outputName} · ${d.elemType} [${d.dims.join(', ')}]`),
       h('div', { class: 'nl-hint' }, what + (d.note !== 'none' ? ` (${d.note})` : '')),
       ...controls,
       h('div', { class: 'nl-act-canvas-wrap' }, canvas),
+      legend(lut, d.layout === 'maps' && !this.sharedScale ? undefined : Math.max(Math.abs(s.min), Math.abs(s.max))),
       histogramCanvas(d.histogram.counts, d.histogram.min, d.histogram.max, lut, p.fg),
       h('div', { class: 'nl-act-stats' },
         kv('min', formatValue(s.min)), kv('max', formatValue(s.max)), kv('mean', formatValue(s.mean)), kv('std', formatValue(s.std)),

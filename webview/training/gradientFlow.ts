@@ -6,7 +6,7 @@
  */
 import type cytoscape from 'cytoscape';
 import type { TrainingToViewer } from '../../shared/protocolTraining';
-import { parseColor, mix, toHex, type RGBA } from '../colors';
+import { luminance, parseColor, mix, toHex, type RGBA } from '../colors';
 import { h } from '../dom';
 import { post } from '../vscode';
 import './gradientFlow.css';
@@ -18,6 +18,12 @@ export const EXPLODING = 1e2;
 function themeColor(name: string, fallback: string): RGBA {
   const v = getComputedStyle(document.body).getPropertyValue(`--vscode-${name}`).trim();
   return parseColor(v) ?? parseColor(fallback)!;
+}
+
+/** 0.72, 13, 4.1e-6: two significant digits, exponent only when far from 1. */
+export function formatNorm(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return v !== 0 && (Math.abs(v) < 1e-2 || Math.abs(v) >= 1e3) ? v.toExponential(1) : String(Number(v.toPrecision(2)));
 }
 
 /** Position on the log scale between lo and hi (decades), clamped to [0, 1]. */
@@ -54,7 +60,7 @@ export class GradientFlowOverlay {
     const cy = this.cy();
     if (!cy) return;
     cy.batch(() => {
-      for (const id of this.styled) cy.getElementById(id).removeStyle('background-color border-color border-width label');
+      for (const id of this.styled) cy.getElementById(id).removeStyle('background-color color border-color border-width height width label');
     });
     this.styled.clear();
     const d = this.data;
@@ -77,11 +83,16 @@ export class GradientFlowOverlay {
         const flag = g < VANISHING ? ' ▼ vanishing' : g > EXPLODING || !Number.isFinite(g) ? ' ▲ exploding' : '';
         if (g < VANISHING) vanishing++; else if (flag) exploding++;
         const base = String(el.data('label') ?? el.data('name') ?? '');
+        const fill = this.colorAt(logPosition(g, lo, hi), ramp), rgb = parseColor(fill)!;
         el.style({
-          'background-color': this.colorAt(logPosition(g, lo, hi), ramp),
-          'border-color': flag ? toHex(themeColor('errorForeground', '#f48771')) : this.colorAt(logPosition(g, lo, hi), ramp),
+          'background-color': fill,
+          color: luminance(rgb) > 0.35 ? '#000000' : '#ffffff',
+          'border-color': flag ? toHex(themeColor('errorForeground', '#f48771')) : fill,
           'border-width': flag ? 3 : 2,
-          label: `${base}\n‖∇‖ ${g.toExponential(1)}${flag}`,
+          // one more line for the norm: a taller box (centred where it was)
+          height: Number(el.data('h') ?? 40) + 14,
+          width: Number(el.data('w') ?? 80) + 12,
+          label: `${base}\n‖∇‖ ${formatNorm(g)}${flag}`,
         });
         this.styled.add(box);
       });
@@ -94,7 +105,7 @@ export class GradientFlowOverlay {
     const stops = ramp.map((c, i) => `${toHex(c)} ${(i / (ramp.length - 1)) * 100}%`).join(', ');
     const warn = [vanishing ? `${vanishing} vanishing (< ${VANISHING})` : '', exploding ? `${exploding} exploding (> ${EXPLODING})` : ''].filter(Boolean).join(', ');
     this.el.replaceChildren(
-      h('div', { class: 'nl-gradflow-title' }, `Gradient norm per layer · step ${step + 1}`),
+      h('div', { class: 'nl-gradflow-title' }, `Gradient norm ‖∇‖ · step ${step + 1}`),
       h('div', { class: 'nl-gradflow-bar', style: `background: linear-gradient(to right, ${stops})` }),
       h('div', { class: 'nl-gradflow-scale' }, h('span', {}, lo.toExponential(0)), h('span', {}, 'log scale'), h('span', {}, hi.toExponential(0))),
       h('div', { class: warn ? 'nl-gradflow-warn' : 'nl-gradflow-ok' }, warn || 'No vanishing or exploding layers'),

@@ -98,6 +98,7 @@ function onMetrics(b: MetricsBatch): void {
   for (let i = 0; i < b.step.length; i++) {
     run.step.push(b.step[i]); run.loss.push(b.loss[i]); run.acc.push(b.accuracy[i]); run.lr.push(b.lr[i]); run.sps.push(b.samplesPerSec[i]);
   }
+  if (!b.layerGradNorms.length) return; // the earlier part of a resumed run: curves only
   run.flowStep.push(b.step[b.step.length - 1]);
   b.layerGradNorms.forEach((v, li) => { (run.layerGrad[li] ??= []); run.layerGrad[li][run.flowStep.length - 1] = v; });
   run.etaMs = b.etaMs; run.elapsedMs = b.elapsedMs;

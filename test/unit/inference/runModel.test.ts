@@ -163,9 +163,11 @@ test('activationData: 4-D as feature maps, 2-D as matrix, 1-D as bars, stats ove
   const many = activationData(1, 'n0', 'y', { dims: [2, 100, 4, 4], elemType: 'float32', data: new Float32Array(3200) });
   assert.equal(many.shown, 64);
   assert.match(many.note, /first 64 of 100 channels; batch item 0 of 2/);
-  const m = activationData(1, 'n1', 'z', { dims: [1, 10], elemType: 'float32', data: new Float32Array(10) });
+  const m = activationData(1, 'n1', 'z', { dims: [3, 10], elemType: 'float32', data: new Float32Array(30) });
   assert.equal(m.layout, 'matrix');
-  assert.deepEqual([m.rows, m.cols], [1, 10]);
+  assert.deepEqual([m.rows, m.cols], [3, 10]);
+  const row = activationData(1, 'n1', 'z', { dims: [1, 10], elemType: 'float32', data: new Float32Array(10) });
+  assert.equal(row.layout, 'bars', 'a batch of one is drawn as bars');
   const b = activationData(1, 'n2', 'w', { dims: [5000], elemType: 'float32', data: new Float32Array(5000) });
   assert.equal(b.layout, 'bars');
   assert.ok(b.values.length <= 4096);
@@ -220,4 +222,17 @@ test('compare ORT vs engine on the CNN: every layer agrees; saliency highlights 
     assert.ok(Math.abs(fd - g) < 0.05 * sm.maxGrad, `pixel ${p}: finite difference ${fd} vs gradient ${g}`);
   }
   assert.throws(() => saliency(CNN, { input: x }, 'input', 'logits', 99, target), /out of range/);
+});
+
+test('per-node times from the ORT profiler: one per named node of the CNN', async () => {
+  const { nodeTimesFromProfile, profileNodeTimes } = await import('../../../extension/inference/nodeTimes');
+  assert.deepEqual([...nodeTimesFromProfile([
+    { cat: 'Session', name: 'model_run', dur: 999 },
+    { cat: 'Node', name: 'conv1_kernel_time', dur: 40 }, { cat: 'Node', name: 'conv1_fence_before', dur: 1 },
+    { cat: 'Node', name: 'conv1_kernel_time', dur: 60 },
+  ], 2)], [['conv1', 0.05]]);
+  const x: HostTensor = { dims: [1, 1, 28, 28], elemType: 'float32', data: new Float32Array(784).fill(0.3) };
+  const times = await profileNodeTimes(CNN, { input: x }, 1);
+  assert.deepEqual([...times.keys()].sort(), ['conv1', 'conv2', 'fc1', 'fc2', 'flatten', 'pool1', 'pool2', 'relu1', 'relu2', 'relu3']);
+  assert.ok([...times.values()].every((v) => v >= 0 && v < 1000));
 });

@@ -100,6 +100,9 @@ function suite(run: Sgemm): void {
   });
   test('a large K crosses the depth blocking; a large N the column blocking', () => {
     check(run, { tA: false, tB: true, M: 64, N: 40, K: 784, alpha: 1, beta: 0 });
+    // small outputs with a long K (the unpacked dot-product path on AVX-512): K chunks, a tail, many outputs
+    check(run, { tA: false, tB: true, M: 6, N: 25, K: 5000, alpha: 0.5, beta: 0.5 });
+    check(run, { tA: false, tB: true, M: 40, N: 30, K: 300, alpha: 1, beta: 0, padA: 3, padB: 5, padC: 2, aOff: 1, bOff: 2, cOff: 3 });
     check(run, { tA: true, tB: false, M: 20, N: 1100, K: 64, alpha: 1, beta: 0.5 });
   });
   test('beta = 0 overwrites NaN in C; alpha = 0 and K = 0 only scale C', () => {
