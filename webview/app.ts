@@ -388,7 +388,7 @@ export class App {
       return;
     }
     const term = [...graph.inputs, ...graph.outputs].find((t) => t.id === id);
-    if (term) { this.details.showTerminal(term); return; }
+    if (term) { this.details.showTerminal(term); this.inference.onNodeShown(term.id, graph.id, this.details.el); return; }
     const boxInfo = this.vis.boxes.find((b) => b.id === id);
     if (boxInfo?.members) {
       const members = boxInfo.members.map((m) => st.nodes.get(m)!).filter(Boolean);

@@ -24,6 +24,12 @@ export interface ForwardOptions {
   checkFinite?: boolean;
   /** value names gradients are wanted for (parameters, or inputs in gradient checks) */
   wrt?: Iterable<string>;
+  /**
+   * Run Gemm→Relu and Conv→Relu as one node each (bias + ReLU in the GEMM epilogue). The
+   * pre-activation value then has no entry in tape.values, so callers that read every
+   * intermediate value (the activations view) leave this off; training turns it on.
+   */
+  fuse?: boolean;
 }
 
 export interface NodeRecord {
@@ -52,6 +58,28 @@ function firstNonFinite(t: Tensor): boolean {
   return false;
 }
 
+/**
+ * Merges each Gemm/Conv whose only consumer is a Relu into one node that produces the
+ * Relu's output (attribute __activation; the ops apply the ReLU forward and its gradient
+ * backward). Graph outputs are never fused away.
+ */
+export function fuseActivations(nodes: EngineNode[], graphOutputs: readonly string[]): EngineNode[] {
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const producer = new Map<string, number>();
+  nodes.forEach((n, k) => { if ((n.opType === 'Gemm' || n.opType === 'Conv') && !n.domain && n.outputs.length === 1) producer.set(n.outputs[0], k); });
+  const out = nodes.slice();
+  const drop = new Set<number>();
+  nodes.forEach((r, k) => {
+    if (r.opType !== 'Relu' || r.domain || !r.outputs[0]) return;
+    const src = r.inputs[0], p = producer.get(src);
+    if (p === undefined || uses.get(src) !== 1 || graphOutputs.includes(src) || out[p].attrs.__activation) return;
+    out[p] = { ...out[p], outputs: [r.outputs[0]], attrs: { ...out[p].attrs, __activation: 'Relu' } };
+    drop.add(k);
+  });
+  return drop.size ? out.filter((_, k) => !drop.has(k)) : out;
+}
+
 interface Plan { nodes: EngineNode[]; constants: Map<string, Tensor>; ops: OpDef[] }
 
 export class Executor {
@@ -63,13 +91,14 @@ export class Executor {
     this.values = new Map(graph.initializers);
   }
 
-  private plan(feeds: Map<string, Tensor>): Plan {
-    const sig = this.graph.inputs.map((i) => `${i.name}:${feeds.get(i.name)?.shape.join('x') ?? '-'}`).join('|');
+  private plan(feeds: Map<string, Tensor>, fuse: boolean): Plan {
+    const sig = this.graph.inputs.map((i) => `${i.name}:${feeds.get(i.name)?.shape.join('x') ?? '-'}`).join('|') + (fuse ? '|fused' : '');
     let p = this.plans.get(sig);
     if (!p) {
       const shapes = new Map<string, number[]>();
       for (const [k, v] of feeds) shapes.set(k, v.shape.slice());
       const f = foldConstants(this.graph, shapes);
+      if (fuse) f.nodes = fuseActivations(f.nodes, this.graph.outputs);
       const ops = f.nodes.map((n) => {
         const op = getOp(n.opType, n.domain);
         if (!op) throw new Error(`op ${n.opType} (node "${n.name}") is not supported by the engine`);
@@ -84,7 +113,7 @@ export class Executor {
 
   forward(feeds: Map<string, Tensor> | Record<string, Tensor>, opts: ForwardOptions = {}): Tape {
     const feedMap = feeds instanceof Map ? feeds : new Map(Object.entries(feeds));
-    const plan = this.plan(feedMap);
+    const plan = this.plan(feedMap, opts.fuse ?? false);
     const values = new Map<string, Tensor>(this.values);
     for (const [k, v] of plan.constants) values.set(k, v);
     for (const [k, v] of feedMap) values.set(k, v);

@@ -104,3 +104,32 @@ export function parseNorm(text: string): Normalization | undefined {
   if (!mean.length || !std.length || [...mean, ...std].some((x) => !Number.isFinite(x)) || std.some((x) => x === 0)) return undefined;
   return { mean, std };
 }
+
+/** Rows of numbers in a CSV file (a first row that is not all numbers is a header). */
+export function parseCsvRows(text: string): { header?: string[]; rows: number[][] } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const cells = lines.map((l) => l.split(',').map((c) => c.trim()));
+  const numeric = (r: string[]) => r.every((c) => c !== '' && Number.isFinite(Number(c)));
+  const header = cells.length && !numeric(cells[0]) ? cells.shift() : undefined;
+  return { header, rows: cells.map((r) => r.map(Number)) };
+}
+
+/**
+ * Row `row` of a CSV file as an input of `dims`: its values in order. A row with exactly one value
+ * more than the input takes is read as features plus a label (the last column, left out).
+ */
+export function csvRowTensor(text: string, row: number, input: TensorInfo, dims: number[], file = 'The CSV file'): { tensor: HostTensor; note?: string } {
+  const { rows } = parseCsvRows(text);
+  if (!rows.length) throw new InferenceError(`${file} has no rows of numbers.`);
+  if (row < 0 || row >= rows.length) throw new InferenceError(`${file} has ${rows.length} data rows; row ${row} does not exist.`);
+  if (rows[row].some((v) => !Number.isFinite(v))) throw new InferenceError(`Row ${row} of ${file} has a value that is not a number.`);
+  const want = elementCount(dims);
+  let values = rows[row];
+  let note: string | undefined;
+  if (values.length === want + 1) { note = `last column (${values[want]}) left out as the label`; values = values.slice(0, want); }
+  if (values.length !== want) throw new InferenceError(`Row ${row} of ${file} has ${values.length} values; input "${input.name}" [${dims.join(', ')}] takes ${want}.`);
+  const t = randomTensor(input.elemType, dims); // right array type; values overwritten below
+  const d = t.data;
+  for (let i = 0; i < want; i++) (d as unknown as number[])[i] = (d instanceof BigInt64Array ? BigInt(Math.trunc(values[i])) : values[i]) as number;
+  return { tensor: t, note };
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TensorInfo } from '../../shared/protocol';
 import { readTensorFile } from '../cli/tensorIO';
 import { decodeImage, imageTargetFor, imageToTensor, withLayout, type ImageTarget, type Normalization } from './imageInput';
-import { digitTensor, fitTensorToInput, parseNorm, randomTensor, resolveDims } from './inputBuilder';
+import { csvRowTensor, digitTensor, fitTensorToInput, parseCsvRows, parseNorm, randomTensor, resolveDims } from './inputBuilder';
 import { InferenceError, type HostTensor } from './types';
 
 export interface PickedInputs {
@@ -27,7 +27,7 @@ const PRESETS: { label: string; norm: Normalization }[] = [
 
 const fmtNorm = (n: Normalization) => `mean ${n.mean.join(', ')}; std ${n.std.join(', ')}`;
 
-type Source = 'digit' | 'image' | 'mnist' | 'file' | 'random';
+type Source = 'digit' | 'image' | 'mnist' | 'file' | 'csv' | 'random';
 
 export class InputPicker {
   constructor(private readonly state: vscode.Memento, private readonly extensionUri: vscode.Uri) {}
@@ -59,6 +59,7 @@ export class InputPicker {
     if (imageLike) items.push({ source: 'image', label: '$(file-media) Image file…', description: 'PNG or JPEG, resized and normalized to the input' });
     if (imageLike) items.push({ source: 'mnist', label: '$(database) Sample from mnist-sample…', description: '10,000 bundled MNIST test digits, by index' });
     items.push({ source: 'file', label: '$(file-binary) Tensor file…', description: '.npy or ONNX TensorProto .pb' });
+    items.push({ source: 'csv', label: '$(table) CSV row…', description: 'one row of numbers from a .csv file' });
     items.push({ source: 'random', label: '$(symbol-misc) Random data', description: `uniform values of the right shape (${shape})` });
     const choice = await vscode.window.showQuickPick(items, {
       title: `Run model: input ${several ? `"${input.name}" ` : ''}${shape}`,
@@ -102,6 +103,25 @@ export class InputPicker {
         const raw = readTensorFile(file);
         const { tensor, note } = fitTensorToInput(raw, input, dims, path.basename(file));
         return { tensor, description: `${path.basename(file)} → ${tensor.elemType} [${tensor.dims.join(', ')}]${note ? ` (${note})` : ''}`, target: imageLike ? imageTargetFor(tensor.dims) : undefined };
+      }
+      case 'csv': {
+        const picked = await vscode.window.showOpenDialog({ title: `CSV file for input "${input.name}"`, canSelectMany: false, filters: { CSV: ['csv'], 'All files': ['*'] }, defaultUri: vscode.Uri.file(path.dirname(modelPath)) });
+        if (!picked?.[0]) return undefined;
+        const file = picked[0].fsPath;
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (e) {
+          throw new InferenceError(`Cannot read ${path.basename(file)}: ${(e as Error).message}.`);
+        }
+        const n = parseCsvRows(text).rows.length;
+        const row = await vscode.window.showInputBox({
+          title: `${path.basename(file)}: which row?`, prompt: `Data rows 0–${Math.max(0, n - 1)} (the header, if any, is not counted)`, value: '0', ignoreFocusOut: true,
+          validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) < n ? undefined : `A whole number from 0 to ${n - 1}`),
+        });
+        if (row === undefined) return undefined;
+        const { tensor, note } = csvRowTensor(text, Number(row), input, dims, path.basename(file));
+        return { tensor, description: `${path.basename(file)} row ${row} → ${tensor.elemType} [${dims.join(', ')}]${note ? ` (${note})` : ''}` };
       }
       case 'random': {
         const t = randomTensor(input.elemType, dims);

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FromWebview, ToWebview } from '../../shared/protocol';
+import type { ToWebview } from '../../shared/protocol';
 import type { CompareView, FromWebviewInference, NodeOverlay, OutputView, RunSummary } from '../../shared/protocolInference';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import { log } from '../log';
@@ -31,15 +31,11 @@ interface RunState {
 let context: vscode.ExtensionContext | undefined;
 let nextRunId = 1;
 const runs = new Map<string, RunState>();
+const MAX_RUNS = 3;
 let busy = false;
 
 export function initRunController(ctx: vscode.ExtensionContext): void {
   context = ctx;
-}
-
-/** Messages of the Run Model feature coming from a viewer. */
-export function isInferenceMessage(m: FromWebview): m is FromWebviewInference {
-  return m.type === 'runModel' || m.type === 'requestActivation' || m.type === 'compareBackends' || m.type === 'requestSaliency';
 }
 
 export async function handleViewerMessage(doc: OnnxDocument, post: Post, m: FromWebviewInference): Promise<void> {
@@ -94,7 +90,11 @@ export async function runModel(doc: OnnxDocument, post: Post): Promise<void> {
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${path.basename(modelPath)}…` }, async () => {
       const state = await execute(doc, modelPath, picked!, post);
-      runs.set(doc.uri.toString(), state);
+      const key = doc.uri.toString();
+      runs.delete(key);
+      runs.set(key, state);
+      // activations stay on the host: keep the last runs of a few documents only
+      while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
     });
   } catch (e) {
     report(post, e, 'Run Model');
@@ -136,6 +136,9 @@ async function execute(doc: OnnxDocument, modelPath: string, picked: PickedInput
       overlays[p.nodeId] = { shape: shapeLabel(t.dims) };
     }
   }
+  // graph inputs and outputs too: clicking them shows what went in and what came out
+  for (const [name, t] of Object.entries(picked.inputs)) activations.set(`in:${name}`, [{ outputName: name, tensor: t }]);
+  for (const [name, t] of Object.entries(res.outputs)) activations.set(`out:${name}`, [{ outputName: name, tensor: t }]);
   const { labels, source } = labelsFor(doc, modelPath);
   const outputs: OutputView[] = Object.entries(res.outputs).map(([name, t]) => outputView(name, t, labels, source));
   const cls = outputs.find((o) => o.kind === 'classes');
@@ -246,9 +249,4 @@ async function sendSaliencyFor(s: RunState, post: Post, classIndex: number): Pro
   } catch (e) {
     post({ type: 'saliencyResult', runId: s.runId, error: (e as Error).message });
   }
-}
-
-/** Forget a document's run (its viewer closed or the file changed). */
-export function forgetRun(doc: OnnxDocument): void {
-  runs.delete(doc.uri.toString());
 }

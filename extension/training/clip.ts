@@ -1,9 +1,11 @@
 // Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_: scale every
 // gradient by max/(total + 1e-6) when that is below 1. Returns the total norm before clipping.
 
+import { sumSquares } from '../engine/cpu/gemm';
+
 export function clipGradNorm(grads: Map<string, Float32Array>, maxNorm: number): number {
   let total = 0;
-  for (const g of grads.values()) for (let i = 0; i < g.length; i++) total += g[i] * g[i];
+  for (const g of grads.values()) total += sumSquares(g);
   total = Math.sqrt(total);
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {

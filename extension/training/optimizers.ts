@@ -2,6 +2,8 @@
 // implements only its per-parameter step; state is float32 like PyTorch's and serializable
 // for checkpoints.
 
+import { adamStep, sgdStep } from '../engine/cpu/gemm';
+
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface OptimizerConfig {
@@ -35,21 +37,19 @@ export abstract class Optimizer {
   setState(s: OptimizerState): void { this.state = s; }
 }
 
+const NO_BUFFER = new Float32Array(0);
+
+// The updates run in one fused pass each (native addon, or its float32 JS fallback):
+// see sgdStep / adamStep in engine/cpu/gemm.ts for the exact torch.optim arithmetic.
+
 export class SGD extends Optimizer {
   protected update(_: string, p: Float32Array, g: Float32Array, lr: number, s: Record<string, Float32Array | number>): void {
     const { momentum = 0, dampening = 0, nesterov = false, weightDecay = 0 } = this.config;
     let buf = s.momentum_buffer as Float32Array | undefined;
+    // first step: buf = d (no dampening), as torch.clone(d_p)
     const first = !buf && momentum !== 0;
     if (first) { buf = new Float32Array(p.length); s.momentum_buffer = buf; }
-    for (let i = 0; i < p.length; i++) {
-      let d = Math.fround(weightDecay !== 0 ? g[i] + weightDecay * p[i] : g[i]);
-      if (momentum !== 0) {
-        // first step: buf = d (no dampening), as torch.clone(d_p)
-        buf![i] = first ? d : Math.fround(momentum * buf![i] + (1 - dampening) * d);
-        d = nesterov ? Math.fround(d + momentum * buf![i]) : buf![i];
-      }
-      p[i] = p[i] - lr * d;
-    }
+    sgdStep(p, g, buf ?? NO_BUFFER, { lr, momentum, dampening, weightDecay, nesterov }, first);
   }
 }
 
@@ -57,24 +57,15 @@ export class Adam extends Optimizer {
   constructor(config: OptimizerConfig, private readonly decoupled = false) { super(config); }
 
   protected update(_: string, p: Float32Array, g: Float32Array, lr: number, s: Record<string, Float32Array | number>): void {
-    const [b1, b2] = this.config.betas ?? [0.9, 0.999];
+    const [beta1, beta2] = this.config.betas ?? [0.9, 0.999];
     const eps = this.config.eps ?? 1e-8;
-    const wd = this.config.weightDecay ?? (this.decoupled ? 0.01 : 0);
+    const weightDecay = this.config.weightDecay ?? (this.decoupled ? 0.01 : 0);
     if (!s.exp_avg) { s.exp_avg = new Float32Array(p.length); s.exp_avg_sq = new Float32Array(p.length); s.step = 0; }
-    const m = s.exp_avg as Float32Array, v = s.exp_avg_sq as Float32Array;
     const t = (s.step as number) + 1;
     s.step = t;
-    const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
-    const stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2);
-    for (let i = 0; i < p.length; i++) {
-      let gi = g[i];
-      if (this.decoupled) p[i] = p[i] * (1 - lr * wd);
-      else if (wd !== 0) gi = Math.fround(gi + wd * p[i]);
-      m[i] = Math.fround(m[i] + (gi - m[i]) * (1 - b1)); // torch: exp_avg.lerp_(grad, 1 − β1)
-      v[i] = Math.fround(v[i] * b2 + (1 - b2) * gi * gi);
-      const denom = Math.fround(Math.sqrt(v[i]) / bc2Sqrt + eps);
-      p[i] = p[i] - stepSize * (m[i] / denom);
-    }
+    // torch: exp_avg.lerp_(grad, 1 − β1); exp_avg_sq·β2 + (1 − β2)·g²; p −= lr/bc1 · m / (√v/√bc2 + eps)
+    adamStep(p, g, s.exp_avg as Float32Array, s.exp_avg_sq as Float32Array,
+      { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled }, t);
   }
 }
 

@@ -8,6 +8,7 @@ import { Executor, NonFiniteError } from '../engine/executor';
 import type { EngineGraph } from '../engine/graph';
 import { Rng } from '../engine/rng';
 import { Tensor } from '../engine/tensor';
+import { sumSquares } from '../engine/cpu/gemm';
 import { batchOf, type Dataset } from '../datasets/dataset';
 import { computeLoss, type LossName } from './losses';
 import { makeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
@@ -138,7 +139,7 @@ export class Trainer {
     let tape;
     try {
       tape = ex.forward(new Map([[this.inputName, x]]), {
-        training: true, rng: this.dropoutRng, checkFinite: this.cfg.checkFinite ?? true, wrt: this.params,
+        training: true, rng: this.dropoutRng, checkFinite: this.cfg.checkFinite ?? true, wrt: this.params, fuse: true,
       });
     } catch (e) { throw this.tagStep(e); }
     const out = tape.values.get(this.outputName)!;
@@ -157,8 +158,7 @@ export class Trainer {
       paramData.set(name, p.data as Float32Array);
       if (!g) continue;
       const gd = g.data as Float32Array;
-      let s = 0;
-      for (let i = 0; i < gd.length; i++) s += gd[i] * gd[i];
+      const s = sumSquares(gd);
       gradNorms[name] = Math.sqrt(s);
       total += s;
       gradData.set(name, gd);
@@ -169,11 +169,8 @@ export class Trainer {
     if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) clipGradNorm(gradData, this.cfg.clipNorm);
     const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
     this.optimizer.step(paramData, gradData, lr);
-    for (const [name, p] of paramData) {
-      let s = 0;
-      for (let i = 0; i < p.length; i++) s += p[i] * p[i];
-      weightNorms[name] = Math.sqrt(s);
-    }
+    // every step: one native pass per tensor (cheap next to the step), so the metrics stay complete
+    for (const [name, p] of paramData) weightNorms[name] = Math.sqrt(sumSquares(p));
     const metrics: StepMetrics = {
       step: this.step, epoch: this.epoch, loss: res.loss,
       accuracy: res.count ? res.correct / res.count : undefined, lr,
@@ -212,7 +209,7 @@ export class Trainer {
     for (let s = 0; s < ds.size; s += bs) {
       const idx = Uint32Array.from({ length: Math.min(bs, ds.size - s) }, (_, i) => s + i);
       const { x, y } = batchOf(ds, idx);
-      const tape = this.executor.forward(new Map([[this.inputName, x]]), { training: false });
+      const tape = this.executor.forward(new Map([[this.inputName, x]]), { training: false, fuse: true });
       const r = computeLoss(this.cfg.loss, tape.values.get(this.outputName)!, y);
       loss += r.loss * idx.length;
       correct += r.correct; count += r.count;

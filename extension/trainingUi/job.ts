@@ -60,6 +60,8 @@ export class TrainingRun {
   private epochs: EpochSummary[] = [];
   private epochLoss = 0; private epochAcc = 0; private epochSteps = 0;
   private t0 = 0;
+  /** training time before a resume (from the checkpoint), so times cover the whole run */
+  private priorMs = 0;
   private lastFlush = 0; private lastHist = 0; private lastCkpt = 0;
   private startStep = 0;
   private finished = false;
@@ -149,6 +151,7 @@ export class TrainingRun {
         const ck = loadCheckpoint(job.resumeFrom);
         if (ck.meta.model && ck.meta.model !== path.basename(job.modelPath)) throw new Error(`the checkpoint was written for ${String(ck.meta.model)}`);
         trainer.setState(ck.state);
+        this.priorMs = typeof ck.meta.trainingMs === 'number' ? ck.meta.trainingMs : 0;
       } catch (e) {
         throw new TrainingError({ code: 'checkpoint', message: `Cannot resume from ${path.basename(job.resumeFrom)}: ${(e as Error).message}.`, hint: 'Start a fresh run instead.' });
       }
@@ -242,7 +245,7 @@ export class TrainingRun {
     const n = Math.max(1, this.epochSteps);
     const s: EpochSummary = {
       epoch, trainLoss: this.epochLoss / n, trainAccuracy: this.rows.at(-1)?.accuracy === undefined ? undefined : this.epochAcc / n,
-      valLoss, valAccuracy, elapsedMs: performance.now() - this.t0,
+      valLoss, valAccuracy, elapsedMs: performance.now() - this.t0 + this.priorMs,
     };
     this.epochLoss = this.epochAcc = this.epochSteps = 0;
     this.epochs.push(s);
@@ -264,14 +267,14 @@ export class TrainingRun {
     this.pending = [];
     this.lastFlush = performance.now();
     const last = ms[ms.length - 1];
-    const elapsedMs = this.lastFlush - this.t0, done = last.step + 1 - this.startStep, left = this.trainer.totalSteps - last.step - 1;
+    const ranMs = this.lastFlush - this.t0, elapsedMs = ranMs + this.priorMs, done = last.step + 1 - this.startStep, left = this.trainer.totalSteps - last.step - 1;
     const batch: MetricsBatch = {
       step: Float64Array.from(ms, (m) => m.step), epoch: Float64Array.from(ms, (m) => m.epoch),
       loss: Float32Array.from(ms, (m) => m.loss), accuracy: Float32Array.from(ms, (m) => m.accuracy ?? NaN),
       lr: Float32Array.from(ms, (m) => m.lr), samplesPerSec: Float32Array.from(ms, (m) => m.samplesPerSec),
       gradNorm: Float32Array.from(ms, (m) => m.gradNorm),
       layerGradNorms: this.layerNorms(last.gradNorms), layerWeightNorms: this.layerNorms(last.weightNorms),
-      elapsedMs, etaMs: done > 0 ? (elapsedMs / done) * left : NaN,
+      elapsedMs, etaMs: done > 0 ? (ranMs / done) * left : NaN,
     };
     const transfer = [batch.step, batch.epoch, batch.loss, batch.accuracy, batch.lr, batch.samplesPerSec, batch.gradNorm, batch.layerGradNorms, batch.layerWeightNorms].map((a) => a.buffer as ArrayBuffer);
     this.post({ type: 'metrics', batch }, transfer);
@@ -306,7 +309,7 @@ export class TrainingRun {
     this.lastCkpt = performance.now();
     if (!tr) return void this.post({ type: 'checkpointed', requestId, path: file, step: 0, error: 'Training has not started.' });
     try {
-      saveCheckpoint(file, tr.getState(), { model: path.basename(this.job.modelPath), savedAt: new Date().toISOString(), step: tr.step });
+      saveCheckpoint(file, tr.getState(), { model: path.basename(this.job.modelPath), savedAt: new Date().toISOString(), step: tr.step, trainingMs: performance.now() - this.t0 + this.priorMs });
       this.post({ type: 'checkpointed', requestId, path: file, step: tr.step });
     } catch (e) {
       this.post({ type: 'checkpointed', requestId, path: file, step: tr.step, error: `Could not write the checkpoint ${file}: ${(e as Error).message}` });
@@ -364,7 +367,7 @@ export class TrainingRun {
     let confusion: TrainSummary['confusion'];
     try { confusion = this.confusion(); } catch { confusion = undefined; }
     return {
-      steps: tr.step, epochs: tr.epoch, seconds: (performance.now() - this.t0) / 1000,
+      steps: tr.step, epochs: tr.epoch, seconds: (performance.now() - this.t0 + this.priorMs) / 1000,
       finalLoss: last?.loss, finalAccuracy: last?.accuracy, valLoss, valAccuracy,
       bestEpoch: best?.epoch, bestValLoss: best?.valLoss, confusion, stopped: this.stopRequested && !tr.done,
       checkpointPath: this.job.checkpointPath,

@@ -73,6 +73,16 @@ export class TrainingManager implements vscode.Disposable {
     };
   }
 
+  /** Files a run keeps beside the model; for the bundled samples (inside the extension, replaced on
+   *  update) in the extension's global storage instead. */
+  private sidecars(modelPath: string): ReturnType<typeof sidecarPaths> {
+    const rel = path.relative(this.context.extensionPath, modelPath);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return sidecarPaths(modelPath);
+    const dir = path.join(this.context.globalStorageUri.fsPath, 'samples');
+    fs.mkdirSync(dir, { recursive: true });
+    return sidecarPaths(path.join(dir, path.basename(modelPath)));
+  }
+
   async train(arg: unknown, resume: boolean): Promise<void> {
     const modelPath = await this.modelPath(arg);
     if (!modelPath) return;
@@ -82,7 +92,7 @@ export class TrainingManager implements vscode.Disposable {
       if (ok !== 'Stop and Start') return;
       await this.controller.stop();
     }
-    const side = sidecarPaths(modelPath);
+    const side = this.sidecars(modelPath);
     let cfg: NlTrainFile;
     try { cfg = readTrainFile(side.config) ?? defaultTrainFile(); } catch (e) {
       const open = await vscode.window.showErrorMessage((e as Error).message, 'Edit Settings File', 'Use Defaults');
@@ -111,7 +121,7 @@ export class TrainingManager implements vscode.Disposable {
       try { writeTrainFile(side.config, cfg); } catch (e) { log.warn(`Could not write ${side.config}: ${(e as Error).message}`); }
     }
     const stepDelayMs = vscode.workspace.getConfiguration('neuralLens').get<number>('training.stepDelayMs', 0) || undefined;
-    this.start(jobFromFile(modelPath, cfg, { resumeFrom, stepDelayMs }));
+    this.start(jobFromFile(modelPath, cfg, { resumeFrom, stepDelayMs, checkpointPath: side.checkpoint, metricsBase: side.metricsBase }));
   }
 
   private start(job: TrainJob): void {

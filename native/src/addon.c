@@ -333,6 +333,87 @@ static napi_value js_col_sums(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+typedef struct { double *data; size_t length; } f64view;
+
+static int get_f64(napi_env env, napi_value v, f64view *out, const char *fn, const char *name) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_is_typedarray(env, v, &is_ta) == napi_ok && is_ta &&
+      napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) == napi_ok && type == napi_float64_array) {
+    out->data = (double *)data;
+    out->length = length;
+    return 1;
+  }
+  char buf[160];
+  snprintf(buf, sizeof buf, "%s: %s must be a Float64Array", fn, name);
+  napi_throw_type_error(env, NULL, buf);
+  return 0;
+}
+
+/* maxPool2d(x, NC, H, W, OH, OW, kh, kw, sh, sw, y, idx): no padding, no dilation */
+static napi_value js_maxpool2d(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "maxPool2d";
+  static const char *names[9] = { "NC", "H", "W", "OH", "OW", "kh", "kw", "sh", "sw" };
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 12) return range_error(env, fn, "expected 12 arguments");
+  f32view x, y;
+  f64view idx;
+  long d[9];
+  if (!get_f32(env, argv[0], &x, fn, "x")) return NULL;
+  for (int i = 0; i < 9; i++) if (!get_index(env, argv[1 + i], &d[i], fn, names[i])) return NULL;
+  if (!get_f32(env, argv[10], &y, fn, "y") || !get_f64(env, argv[11], &idx, fn, "idx")) return NULL;
+  const long NC = d[0], H = d[1], W = d[2], OH = d[3], OW = d[4], kh = d[5], kw = d[6], sh = d[7], sw = d[8];
+  if (NC == 0 || OH == 0 || OW == 0) return NULL;
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) return range_error(env, fn, "kernel and strides must be >= 1");
+  if ((OH - 1) * sh + kh > H || (OW - 1) * sw + kw > W) return range_error(env, fn, "a window runs past the image");
+  if ((double)NC * H * W > (double)x.length) return range_error(env, fn, "x is too short");
+  if ((double)NC * OH * OW > (double)y.length || (double)NC * OH * OW > (double)idx.length) return range_error(env, fn, "y or idx is too short");
+  nl_maxpool2d(x.data, NC, H, W, OH, OW, kh, kw, sh, sw, y.data, idx.data);
+  return NULL;
+}
+
+/* scatterAdd(src, idx, dst): dst[idx[i]] += src[i]; every index is checked */
+static napi_value js_scatter_add(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "scatterAdd";
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 3) return range_error(env, fn, "expected 3 arguments");
+  f32view src, dst;
+  f64view idx;
+  if (!get_f32(env, argv[0], &src, fn, "src") || !get_f64(env, argv[1], &idx, fn, "idx") || !get_f32(env, argv[2], &dst, fn, "dst")) return NULL;
+  if (!same_length(env, fn, "idx", idx.length, src.length)) return NULL;
+  const double lim = (double)dst.length;
+  for (size_t i = 0; i < idx.length; i++) {
+    const double k = idx.data[i];
+    if (!(k >= 0 && k < lim) || k != floor(k)) return range_error(env, fn, "an index is outside dst");
+  }
+  nl_scatter_add(src.data, idx.data, (long)src.length, dst.data);
+  return NULL;
+}
+
+/* channelSums(x, N, C, P, out): out[c] = sum over n, p of x[n, c, p] */
+static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "channelSums";
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 5) return range_error(env, fn, "expected 5 arguments");
+  f32view x, out;
+  long N, C, P;
+  if (!get_f32(env, argv[0], &x, fn, "x") || !get_index(env, argv[1], &N, fn, "N") || !get_index(env, argv[2], &C, fn, "C") ||
+      !get_index(env, argv[3], &P, fn, "P") || !get_f32(env, argv[4], &out, fn, "out"))
+    return NULL;
+  if ((double)N * C * P > (double)x.length) return range_error(env, fn, "x is shorter than N*C*P");
+  if ((long)out.length < C) return range_error(env, fn, "out is shorter than C");
+  nl_channel_sums(x.data, N, C, P, out.data);
+  return NULL;
+}
+
 static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v) {
   napi_set_named_property(env, obj, key, v);
 }
@@ -348,7 +429,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 4, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 5, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 
@@ -364,6 +445,9 @@ NAPI_MODULE_INIT() {
     { "biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL },
     { "colSums", NULL, js_col_sums, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "maxPool2d", NULL, js_maxpool2d, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "scatterAdd", NULL, js_scatter_add, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "channelSums", NULL, js_channel_sums, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -87,3 +87,56 @@ void nl_col_sums(const float *A, long M, long N, long lda, float *out, float bet
     for (long j = 0; j < N; j++) out[j] += a[j];
   }
 }
+
+/* 2-D max pooling without padding or dilation, every window inside the image
+ * (the caller checks): y[nc, oh, ow] = max over the window, idx = its flat
+ * offset in x (the first maximum in row-major tap order wins; a NaN in the
+ * first tap stays, later NaNs never replace a value: the same rule as the JS
+ * table path). Indices are doubles because ONNX's int64 Indices live in a
+ * Float64Array in the engine. */
+void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, long kh, long kw, long sh, long sw,
+                  float *y, double *idx) {
+  for (long nc = 0; nc < NC; nc++) {
+    const long xb = nc * H * W;
+    float *yr = y + nc * OH * OW;
+    double *ir = idx + nc * OH * OW;
+    for (long oh = 0; oh < OH; oh++) {
+      for (long ow = 0; ow < OW; ow++) {
+        const long base = xb + oh * sh * W + ow * sw;
+        float m = x[base];
+        long mi = base;
+        for (long ki = 0; ki < kh; ki++) {
+          const long r = base + ki * W;
+          for (long kj = 0; kj < kw; kj++) {
+            const float v = x[r + kj];
+            if (v > m) { m = v; mi = r + kj; }
+          }
+        }
+        yr[oh * OW + ow] = m;
+        ir[oh * OW + ow] = (double)mi;
+      }
+    }
+  }
+}
+
+/* dst[idx[i]] += src[i] (max-pooling backward). The caller checks every index. */
+void nl_scatter_add(const float *src, const double *idx, long n, float *dst) {
+  for (long i = 0; i < n; i++) dst[(long)idx[i]] += src[i];
+}
+
+/* Per-channel sums of an [N, C, P] tensor (Conv bias gradient), accumulated in
+ * double and rounded once, like the engine's generic ReduceSum. */
+void nl_channel_sums(const float *x, long N, long C, long P, float *out) {
+  for (long c = 0; c < C; c++) {
+    double s = 0.0;
+    for (long n = 0; n < N; n++) {
+      const float *r = x + (n * C + c) * P;
+      double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      long p = 0;
+      for (; p + 4 <= P; p += 4) { s0 += r[p]; s1 += r[p + 1]; s2 += r[p + 2]; s3 += r[p + 3]; }
+      for (; p < P; p++) s0 += r[p];
+      s += (s0 + s1) + (s2 + s3);
+    }
+    out[c] = (float)s;
+  }
+}

@@ -107,6 +107,15 @@ export function tests({ page, WS }) {
         await wv.frame.locator('#nl-act-shared').click();
         await sleep(200);
         await shot(page, 'r1-activation-per-map-scale');
+        // a fully connected layer's [1, 64] output is drawn as bars
+        await wv.frame.evaluate(() => window.__nl.select('n7'));
+        await wv.frame.waitForFunction(() => document.querySelector('#nl-activation')?.getAttribute('data-node') === 'n7' && document.querySelector('#nl-activation-canvas'), null, { timeout: 10000 });
+        assert(await wv.frame.locator('#nl-activation').getAttribute('data-layout') === 'bars', 'fc1 output drawn as bars');
+        await shot(page, 'r1-activation-bars');
+        // the graph input shows what was fed (the digit)
+        await wv.frame.evaluate(() => window.__nl.select('in:input'));
+        await wv.frame.waitForFunction(() => document.querySelector('#nl-activation')?.getAttribute('data-node') === 'in:input' && document.querySelector('#nl-activation-canvas'), null, { timeout: 10000 });
+        assert(await distinctColours(wv.frame.locator('#nl-activation-canvas')) > 1, 'the input picture is painted');
         // Compare: the same input through the engine, layer by layer
         await wv.frame.locator('#nl-compare-run').click();
         await wv.frame.locator('#nl-compare-table').waitFor({ timeout: 20000 }).catch(async () => { throw new Error(`no compare table: "${await wv.frame.locator('#nl-compare').innerText().catch(() => '')}"`); });
@@ -147,6 +156,7 @@ export function tests({ page, WS }) {
         // nothing crashed: the viewer still answers a click
         await wv.frame.evaluate(() => window.__nl.select('n0'));
         await wv.frame.waitForFunction(() => document.querySelector('#nl-details')?.getAttribute('data-node-id') === 'n0', null, { timeout: 5000 });
+        await page.locator('.tabs-container .tab.active').first().click(); // keyboard focus back to the workbench
       },
     },
     {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { assert, log, openModel, palette, REPO, shot, sleep, visibleWebview, waitNlState } from './lib.mjs';
+import { assert, log, palette, REPO, shot, sleep, visibleWebview, waitNlState } from './lib.mjs';
 
 const MLP = 'mnist-mlp.onnx';
 const WS = process.env.WS;
@@ -59,6 +59,31 @@ function readNpyF32(file) {
   return new Float32Array(b.buffer.slice(b.byteOffset + off, b.byteOffset + b.length));
 }
 
+/** Opens a model by absolute path through "Neural Lens: Open Model…" (the simple file dialog takes a
+ *  path). Quick Open could pick the bundled sample of the same name from the recently opened list. */
+async function openByPath(page, file) {
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>Neural Lens: Open Model…');
+  // click the exact row: "Open Sample Model" also matches and may be listed first as recently used
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Neural Lens: Open Model…' }).first().click({ timeout: 15000 });
+  await sleep(500);
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await sleep(300);
+  await input.fill(file);
+  await sleep(300);
+  await page.keyboard.press('Enter');
+  const name = path.basename(file);
+  await page.waitForFunction((f) => {
+    const t = document.querySelector('.tabs-container .tab.active');
+    return t && (t.getAttribute('aria-label') || t.textContent || '').includes(f);
+  }, name, { timeout: 20000 });
+  const wv = await visibleWebview(page);
+  return { ...wv, state: await waitNlState(wv.frame) };
+}
+
 export function tests({ page }) {
   return [
     {
@@ -72,7 +97,8 @@ export function tests({ page }) {
         const settings = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
         fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'neuralLens.training.stepDelayMs': 12 }, null, 2));
         await sleep(1500);
-        const wv = await openModel(page, MLP);
+        const wv = await openByPath(page, path.join(WS, MLP));
+        assert(wv.state === 'ready', 'the model opens');
         await palette(page, 'Neural Lens: Train Model');
         // the form: change the batch size (more, smaller steps), then start
         await quickPick(page, 'Batch size');
@@ -139,7 +165,7 @@ export function tests({ page }) {
         });
         assert(flow.legend && /Gradient norm/.test(flow.legend), `gradient legend shown: ${flow.legend}`);
         assert(flow.labels.filter((l) => /‖∇‖/.test(l)).length === 3, `three layers labelled with their gradient norm: ${JSON.stringify(flow.labels)}`);
-        await page.locator('.tabs-container .tab', { hasText: MLP }).first().click();
+        await page.locator(`.tabs-container .tab[aria-label*="${path.join(WS, MLP)}"]`).first().click();
         await sleep(300);
         await palette(page, 'Neural Lens: Fit Graph to View');
         await sleep(800);
@@ -149,27 +175,16 @@ export function tests({ page }) {
         await palette(page, 'Neural Lens: Save Trained Model As');
         const input = page.locator('.quick-input-widget input');
         await input.waitFor({ state: 'visible', timeout: 10000 });
-        await sleep(300);
-        const suggested = await input.inputValue();
+        let suggested = '';
+        for (let i = 0; i < 40 && !/\.onnx$/.test(suggested); i++) { await sleep(150); suggested = await input.inputValue(); }
         assert(/mnist-mlp-trained\.onnx$/.test(suggested), `suggested name: ${suggested}`);
         await page.keyboard.press('Enter');
         const saved = path.join(WS, 'mnist-mlp-trained.onnx');
         for (let i = 0; i < 50 && !fs.existsSync(saved); i++) await sleep(200);
         assert(fs.existsSync(saved), 'trained model saved');
         await page.keyboard.press('Escape');
-        // reopen it through Open Model… (the simple file dialog takes a path)
-        await palette(page, 'Neural Lens: Open Model');
-        await input.waitFor({ state: 'visible', timeout: 10000 });
-        await sleep(300);
-        await input.fill(saved);
-        await sleep(300);
-        await page.keyboard.press('Enter');
-        await page.waitForFunction(() => {
-          const t = document.querySelector('.tabs-container .tab.active');
-          return t && (t.getAttribute('aria-label') || t.textContent || '').includes('mnist-mlp-trained.onnx');
-        }, null, { timeout: 20000 });
-        const wv2 = await visibleWebview(page);
-        assert(await waitNlState(wv2.frame) === 'ready', 'the trained model opens in the viewer');
+        const wv2 = await openByPath(page, saved);
+        assert(wv2.state === 'ready', 'the trained model opens in the viewer');
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nl-e2e-train-'));
         const x = Float32Array.from({ length: 2 * 784 }, (_, i) => ((i * 7919) % 255) / 255);
         fs.writeFileSync(path.join(tmp, 'x.npy'), npy([2, 784], x));

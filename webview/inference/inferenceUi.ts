@@ -88,6 +88,7 @@ export class InferenceUI {
   private activationCache = new Map<string, ActivationData>();
   private pending = new Map<number, { nodeId: string; host: HTMLElement }>();
   private sharedScale = true;
+  private actTitle = 'Output in the last run';
   private cy: cytoscape.Core | null = null;
   private body = h('div', { class: 'nl-run-body' });
   private collapsed = false;
@@ -218,7 +219,7 @@ export class InferenceUI {
       h('p', { class: 'nl-hint' }, 'Run the same input through the built-in engine and compare every layer with ONNX Runtime.'),
       h('button', { id: 'nl-compare-run', class: 'nl-button nl-small', onclick: () => { this.compareHost.replaceChildren(h('p', { class: 'nl-hint' }, 'Running the engine…')); post({ type: 'compareBackends', runId: r.runId }); } }, 'Compare with engine'));
     parts.push(h('section', { class: 'nl-section' }, h('h3', {}, 'Compare backends'), this.compareHost));
-    parts.push(h('p', { class: 'nl-hint nl-run-tip' }, `Click any node in the graph to see what it produced (${r.activationNodes.length} nodes captured). Boxes show each node's output shape.`));
+    parts.push(h('p', { class: 'nl-hint nl-run-tip' }, `Click any node in the graph to see what it produced (${r.activationNodes.filter((id) => !/^(in|out):/.test(id)).length} nodes captured; inputs and outputs too). Boxes show each node's output shape.`));
     this.timesNote.textContent = '';
     parts.push(this.timesNote);
     if (r.skipped.length) parts.push(h('details', { class: 'nl-run-notes' }, h('summary', {}, `${r.skipped.length} node outputs not captured`), h('ul', {}, ...r.skipped.map((s) => h('li', {}, s)))));
@@ -352,15 +353,16 @@ export class InferenceUI {
   /** The details panel now shows node `nodeId`: add what it produced in the last run. */
   onNodeShown(nodeId: string, graphId: string, details: HTMLElement): void {
     details.querySelector('#nl-activation')?.remove();
+    this.actTitle = nodeId.startsWith('in:') ? 'Fed in the last run' : 'Output in the last run';
     const r = this.run;
     if (!r || graphId !== 'main') return;
     const host = h('section', { id: 'nl-activation', class: 'nl-section nl-activation', 'data-node': nodeId });
     if (!r.activationNodes.includes(nodeId)) {
-      host.append(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-hint' }, 'ONNX Runtime returned no tensor for this node in the last run.'));
+      host.append(h('h3', {}, this.actTitle), h('p', { class: 'nl-hint' }, 'ONNX Runtime returned no tensor for this node in the last run.'));
       details.insertBefore(host, details.children[1] ?? null);
       return;
     }
-    host.append(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-hint' }, 'Loading…'));
+    host.append(h('h3', {}, this.actTitle), h('p', { class: 'nl-hint' }, 'Loading…'));
     details.insertBefore(host, details.children[1] ?? null);
     const cached = this.activationCache.get(nodeId);
     if (cached) return this.fillActivation(host, cached);
@@ -371,7 +373,7 @@ export class InferenceUI {
 
   private fillActivation(host: HTMLElement, d?: ActivationData, error?: string): void {
     if (!d) {
-      host.replaceChildren(h('h3', {}, 'Output in the last run'), h('p', { class: 'nl-error-text' }, error ?? 'No data.'));
+      host.replaceChildren(h('h3', {}, this.actTitle), h('p', { class: 'nl-error-text' }, error ?? 'No data.'));
       return;
     }
     const p = this.palette;
@@ -405,7 +407,7 @@ export class InferenceUI {
     const what = d.layout === 'maps' ? `${d.shown} of ${d.channels} feature maps, ${d.rows}×${d.cols} each` : d.layout === 'matrix' ? `${d.rows} × ${d.cols} heatmap` : `${formatInt(d.values.length)} bars`;
     host.dataset.layout = d.layout;
     host.replaceChildren(
-      h('h3', {}, 'Output in the last run'),
+      h('h3', {}, this.actTitle),
       h('div', { class: 'nl-act-head' }, `${d.outputName} · ${d.elemType} [${d.dims.join(', ')}]`),
       h('div', { class: 'nl-hint' }, what + (d.note !== 'none' ? ` (${d.note})` : '')),
       ...controls,

@@ -394,6 +394,52 @@ export function colSums(A: Float32Array, aOff: number, M: number, N: number, lda
   }
 }
 
+/**
+ * 2-D max pooling of NC planes H x W without padding or dilation; the caller guarantees every
+ * window lies inside the plane. y gets the maxima, idx their flat offsets into x (first maximum
+ * in row-major tap order; NaN only when it is the first tap), as ONNX MaxPool's Indices.
+ */
+export function maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH: number, OW: number,
+  kh: number, kw: number, sh: number, sw: number, y: Float32Array, idx: Float64Array): void {
+  if (useNative && native) { native.maxPool2d(x, NC, H, W, OH, OW, kh, kw, sh, sw, y, idx); return; }
+  if ((OH - 1) * sh + kh > H || (OW - 1) * sw + kw > W) throw new RangeError('maxPool2d: a window runs past the image');
+  if (NC * H * W > x.length || NC * OH * OW > y.length || NC * OH * OW > idx.length) throw new RangeError('maxPool2d: an array is too short');
+  let o = 0;
+  for (let nc = 0; nc < NC; nc++) {
+    const xb = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, o++) {
+        const base = xb + oh * sh * W + ow * sw;
+        let m = x[base], mi = base;
+        for (let ki = 0; ki < kh; ki++) {
+          const r = base + ki * W;
+          for (let kj = 0; kj < kw; kj++) { const v = x[r + kj]; if (v > m) { m = v; mi = r + kj; } }
+        }
+        y[o] = m;
+        idx[o] = mi;
+      }
+    }
+  }
+}
+
+/** dst[idx[i]] += src[i] (max-pooling backward). */
+export function scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Array): void {
+  if (useNative && native) { native.scatterAdd(src, idx, dst); return; }
+  if (idx.length !== src.length) throw new RangeError('scatterAdd: src and idx must have the same length');
+  for (let i = 0; i < src.length; i++) dst[idx[i]] += src[i];
+}
+
+/** out[c] = Σ over n and p of x[n, c, p] for an [N, C, P] tensor, accumulated in float64 (Conv bias gradient). */
+export function channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void {
+  if (useNative && native) { native.channelSums(x, N, C, P, out); return; }
+  if (N * C * P > x.length || out.length < C) throw new RangeError('channelSums: an array is too short');
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) { const o = (n * C + c) * P; for (let p = 0; p < P; p++) s += x[o + p]; }
+    out[c] = s;
+  }
+}
+
 /** Σ x², accumulated in float64 (gradient and weight norms). */
 export function sumSquares(x: Float32Array): number {
   if (useNative && native) return native.sumSquares(x);

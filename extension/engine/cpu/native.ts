@@ -39,6 +39,13 @@ export interface NativeKernels {
   biasAct(C: Float32Array, cOff: number, M: number, N: number, ldc: number, bias: Float32Array | null, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   colSums(A: Float32Array, aOff: number, M: number, N: number, lda: number, out: Float32Array, beta: number): void;
+  /** 2-D max pooling, no padding or dilation, every window inside the image; idx = flat offsets into x. */
+  maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH: number, OW: number, kh: number, kw: number,
+    sh: number, sw: number, y: Float32Array, idx: Float64Array): void;
+  /** dst[idx[i]] += src[i] (max-pooling backward); every index is checked. */
+  scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Array): void;
+  /** out[c] = Σ over n and p of x[n, c, p], accumulated in float64 (Conv bias gradient). */
+  channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void;
   /** Σ x² accumulated in float64. */
   sumSquares(x: Float32Array): number;
   /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
@@ -65,7 +72,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */
@@ -106,7 +113,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'maxPool2d', 'scatterAdd', 'channelSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

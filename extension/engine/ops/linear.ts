@@ -3,15 +3,17 @@
 import { K } from '../kernelNames';
 import type { Tensor } from '../tensor';
 import type { OpTable } from './op';
-import { attrFloat, attrInt, scale, unbroadcast } from './util';
+import { attrFloat, attrInt, fusedActivation, scale, unbroadcast } from './util';
 
 export const linearOps: OpTable = {
+  // __activation: 'Relu' marks a Gemm→Relu pair fused by the executor (see fuseActivations)
   Gemm: {
     forward: ({ backend: b }, [a, bm, c], at) => [b.run(K.Gemm, c ? [a!, bm!, c] : [a!, bm!], {
       transA: attrInt(at, 'transA', 0) === 1, transB: attrInt(at, 'transB', 0) === 1,
-      alpha: attrFloat(at, 'alpha', 1), beta: attrFloat(at, 'beta', 1),
+      alpha: attrFloat(at, 'alpha', 1), beta: attrFloat(at, 'beta', 1), activation: fusedActivation(at),
     })],
-    backward: ({ backend: b }, { inputs: [A, B, C], dys: [g], attrs, needs }) => {
+    backward: ({ backend: b }, { inputs: [A, B, C], outputs: [y], dys: [dy], attrs, needs }) => {
+      const g = fusedActivation(attrs) ? b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu' }) : dy;
       const tA = attrInt(attrs, 'transA', 0) === 1, tB = attrInt(attrs, 'transB', 0) === 1;
       const alpha = attrFloat(attrs, 'alpha', 1), beta = attrFloat(attrs, 'beta', 1);
       const gm = (x: Tensor, y: Tensor, transA: boolean, transB: boolean) => b.run(K.Gemm, [x, y], { transA, transB, alpha });

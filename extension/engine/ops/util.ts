@@ -20,6 +20,11 @@ export function attrInts(a: Attrs, name: string): number[] | undefined {
   return Array.isArray(v) ? (v as number[]) : undefined;
 }
 
+/** The activation the executor fused into this Gemm/Conv node (its output is then the activation's). */
+export function fusedActivation(a: Attrs): 'Relu' | undefined {
+  return a.__activation === 'Relu' ? 'Relu' : undefined;
+}
+
 export function normAxis(axis: number, rank: number, what = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= Math.max(rank, 1)) throw new Error(`${what} ${axis} is out of range for rank ${rank}`);

@@ -246,10 +246,8 @@ static napi_value Compile(napi_env env, napi_callback_info info) {
   if (nr != 0) {
     size_t ls = 0; nv.GetProgramLogSize(prog, &ls);
     char *log = malloc(ls + 1); log[0] = 0; nv.GetProgramLog(prog, log); log[ls] = 0;
-    char head[900]; snprintf(head, sizeof head, "NVRTC could not compile %s: %s", name, nv.GetErrorString(nr));
-    napi_throw_error(env, NULL, head);  /* keep the first lines of the log in the message */
-    napi_value exc; napi_get_and_clear_last_exception(env, &exc);
-    char *msg = malloc(strlen(head) + ls + 4); sprintf(msg, "%s\n%.*s", head, (int)(ls > 4000 ? 4000 : ls), log);
+    char *msg = malloc(ls + 1024);
+    snprintf(msg, ls + 1024, "NVRTC could not compile %s: %s\n%.*s", name, nv.GetErrorString(nr), (int)(ls > 4000 ? 4000 : ls), log);
     napi_throw_error(env, NULL, msg);
     free(msg); free(log); nv.DestroyProgram(&prog);
     return NULL;

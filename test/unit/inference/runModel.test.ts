@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { decodeImage, encodePng, imageTargetFor, imageToTensor, resizeBilinear, tensorToImage, withLayout, type RgbaImage } from '../../../extension/inference/imageInput';
-import { digitTensor, fitTensorToInput, parseNorm, randomTensor, resolveDims } from '../../../extension/inference/inputBuilder';
+import { csvRowTensor, digitTensor, fitTensorToInput, parseNorm, randomTensor, resolveDims } from '../../../extension/inference/inputBuilder';
 import { activationData, isClassOutput, looksLikeProbabilities, outputView, parseLabels, softmax, topK } from '../../../extension/inference/outputViews';
 import { runEngine, saliency } from '../../../extension/inference/engineRun';
 import { compareActivationMaps } from '../../../extension/inference/compare';
@@ -235,4 +235,17 @@ test('per-node times from the ORT profiler: one per named node of the CNN', asyn
   const times = await profileNodeTimes(CNN, { input: x }, 1);
   assert.deepEqual([...times.keys()].sort(), ['conv1', 'conv2', 'fc1', 'fc2', 'flatten', 'pool1', 'pool2', 'relu1', 'relu2', 'relu3']);
   assert.ok([...times.values()].every((v) => v >= 0 && v < 1000));
+});
+
+test('csvRowTensor: a row of numbers as the input, header skipped, trailing label left out', () => {
+  const input = { name: 'x', elemType: 'float32', shape: ['batch', 3] };
+  const csv = 'a,b,c,label\n1,2,3,0\n4,5,6,1\n';
+  const r = csvRowTensor(csv, 1, input, [1, 3], 'd.csv');
+  assert.deepEqual(Array.from(r.tensor.data as Float32Array), [4, 5, 6]);
+  assert.match(r.note!, /last column \(1\) left out/);
+  assert.deepEqual(Array.from(csvRowTensor('7,8,9', 0, input, [1, 3]).tensor.data as Float32Array), [7, 8, 9]);
+  assert.deepEqual(Array.from(csvRowTensor('7,8', 0, { name: 'i', elemType: 'int64', shape: [2] }, [2]).tensor.data as BigInt64Array), [7n, 8n]);
+  assert.throws(() => csvRowTensor(csv, 5, input, [1, 3], 'd.csv'), /d\.csv has 2 data rows; row 5/);
+  assert.throws(() => csvRowTensor('1,2', 0, input, [1, 3], 'd.csv'), /Row 0 of d\.csv has 2 values; input "x" \[1, 3\] takes 3/);
+  assert.throws(() => csvRowTensor('a,b\n', 0, input, [1, 3], 'd.csv'), /no rows of numbers/);
 });

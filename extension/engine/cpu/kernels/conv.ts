@@ -7,6 +7,7 @@
 
 import { allocArray, sizeOf, Tensor } from '../../tensor';
 import { gemm } from '../matmulKernel';
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type Conv2dDims } from './convBatched';
 
 type F = Float32Array | Float64Array;
 
@@ -84,6 +85,16 @@ function dims(xShape: readonly number[], wShape: readonly number[], yShape: read
   return { N: xShape[0], C, M, Cg: C / group, Mg: M / group, inSp, outSp, kSp, KK: sizeOf(kSp), P: sizeOf(outSp), inSize: sizeOf(inSp) };
 }
 
+/** float32 2-D convolutions without groups take the whole-batch path (convBatched.ts). */
+function batched(a: Tensor, b: Tensor, group: number): boolean {
+  return group === 1 && a.rank === 4 && a.dtype === 'float32' && b.dtype === 'float32'
+    && a.data instanceof Float32Array && b.data instanceof Float32Array;
+}
+
+function dims2d(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[]): Conv2dDims {
+  return { N: xShape[0], C: xShape[1], H: xShape[2], W: xShape[3], M: wShape[0], OH: yShape[2], OW: yShape[3], kh: wShape[2], kw: wShape[3] };
+}
+
 export function convOutShape(xShape: readonly number[], wShape: readonly number[], g: ConvGeometry): number[] {
   const nd = xShape.length - 2;
   const out = [xShape[0], wShape[0]];
@@ -101,6 +112,11 @@ export function convKernel([x, w, bias]: Tensor[], g: ConvAttrs): Tensor {
     throw new Error(`Conv: input has ${x.shape[1]} channels but weight [${w.shape.join(',')}] with group=${g.group} expects ${w.shape[1] * g.group}`);
   }
   const yShape = convOutShape(x.shape, w.shape, g);
+  if (batched(x, w, g.group) && (!bias || bias.data instanceof Float32Array)) {
+    const Y = conv2dForward(x.data as Float32Array, w.data as Float32Array, bias?.data as Float32Array | undefined,
+      g.activation === 'Relu', dims2d(x.shape, w.shape, yShape), g.strides, g.pads, g.dilations);
+    return new Tensor(x.dtype, yShape, Y);
+  }
   const D = dims(x.shape, w.shape, yShape, g.group);
   const Y = allocArray(x.dtype, sizeOf(yShape)) as F, X = x.data as F, W = w.data as F;
   const pointwise = isPointwise(D.kSp, g, D.inSp, D.outSp);
@@ -130,6 +146,10 @@ export interface ConvBackpropInputAttrs extends ConvGeometry { xShape: number[] 
 
 /** inputs [dy, w] → dx of shape xShape (also ConvTranspose's forward). */
 export function convBackpropInputKernel([dy, w]: Tensor[], g: ConvBackpropInputAttrs): Tensor {
+  if (batched(dy, w, g.group)) {
+    const dX = conv2dBackpropInput(dy.data as Float32Array, w.data as Float32Array, dims2d(g.xShape, w.shape, dy.shape), g.strides, g.pads, g.dilations);
+    return new Tensor(dy.dtype, g.xShape.slice(), dX);
+  }
   const D = dims(g.xShape, w.shape, dy.shape, g.group);
   const dX = allocArray(dy.dtype, sizeOf(g.xShape)) as F, dY = dy.data as F, W = w.data as F;
   const pointwise = isPointwise(D.kSp, g, D.inSp, D.outSp);
@@ -155,6 +175,10 @@ export interface ConvBackpropFilterAttrs extends ConvGeometry { wShape: number[]
 
 /** inputs [x, dy] → dw of shape wShape. */
 export function convBackpropFilterKernel([x, dy]: Tensor[], g: ConvBackpropFilterAttrs): Tensor {
+  if (batched(x, dy, g.group)) {
+    const dW = conv2dBackpropFilter(x.data as Float32Array, dy.data as Float32Array, dims2d(x.shape, g.wShape, dy.shape), g.strides, g.pads, g.dilations);
+    return new Tensor(x.dtype, g.wShape.slice(), dW);
+  }
   const D = dims(x.shape, g.wShape, dy.shape, g.group);
   const dW = allocArray(x.dtype, sizeOf(g.wShape)) as F, X = x.data as F, dY = dy.data as F;
   const pointwise = isPointwise(D.kSp, g, D.inSp, D.outSp);

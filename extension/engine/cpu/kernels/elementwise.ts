@@ -1,6 +1,7 @@
 // Elementwise CPU kernels: broadcasting binary ops, Where, unary maps, fused unary
 // gradients, Cast, Fill and Expand.
 
+import { biasAct, reluGrad } from '../gemm';
 import { allocArray, isFloat, sizeOf, Tensor, type DType, type TypedArray } from '../../tensor';
 import { roundToBf16, roundToHalf } from '../../float16';
 import { erf } from './math';
@@ -147,6 +148,12 @@ function unaryFn(name: string, at: UnaryAttrs): (x: number) => number {
 
 export function unaryKernel(name: string) {
   return ([x]: Tensor[], attrs: UnaryAttrs = {}): Tensor => {
+    if (name === 'Relu' && x.data instanceof Float32Array) {
+      // native (or plain-loop) pass instead of a closure call per element
+      const out = new Float32Array(x.data);
+      if (out.length) biasAct(out, 0, 1, out.length, out.length, null, true);
+      return new Tensor(x.dtype, x.shape, out);
+    }
     const f = unaryFn(name, attrs);
     const X = x.data, out = allocArray(x.dtype, x.size);
     for (let i = 0; i < out.length; i++) out[i] = f(X[i]);
@@ -162,6 +169,10 @@ export interface UnaryGradAttrs extends UnaryAttrs { op: string }
  */
 export function unaryGradKernel([dy, t]: Tensor[], at: UnaryGradAttrs): Tensor {
   const D = dy.data, T = t.data, n = dy.size, out = allocArray(dy.dtype, n);
+  if (at.op === 'Relu' && D instanceof Float32Array && T instanceof Float32Array && T.length === n) {
+    reluGrad(D, T, out as Float32Array);
+    return new Tensor(dy.dtype, dy.shape, out);
+  }
   switch (at.op) {
     case 'Relu': for (let i = 0; i < n; i++) out[i] = T[i] > 0 ? D[i] : 0; break;
     case 'LeakyRelu': { const a = at.alpha ?? 0.01; for (let i = 0; i < n; i++) out[i] = T[i] > 0 ? D[i] : a * D[i]; break; }

@@ -2,6 +2,7 @@
 
 import { allocArray, sizeOf, Tensor } from '../../tensor';
 import { gemm } from '../matmulKernel';
+import { biasAct } from '../gemm';
 import { broadcastShapes, broadcastStrides, binaryLoop } from './elementwise';
 
 type F = Float32Array | Float64Array;
@@ -36,19 +37,35 @@ export function matMulKernel([a, b]: Tensor[], { transA = false, transB = false 
   return new Tensor(a.dtype, shape, out);
 }
 
-export interface GemmAttrs { transA?: boolean; transB?: boolean; alpha?: number; beta?: number }
+export interface GemmAttrs { transA?: boolean; transB?: boolean; alpha?: number; beta?: number; activation?: 'Relu' }
 
-export function gemmKernel([a, b, c]: Tensor[], { transA = false, transB = false, alpha = 1, beta = 1 }: GemmAttrs): Tensor {
+/** inputs [A, B, C?] → alpha·op(A)·op(B) + beta·C, then the optional fused Relu. */
+export function gemmKernel([a, b, c]: Tensor[], { transA = false, transB = false, alpha = 1, beta = 1, activation }: GemmAttrs): Tensor {
   const M = transA ? a.shape[1] : a.shape[0], K = transA ? a.shape[0] : a.shape[1];
   const N = transB ? b.shape[0] : b.shape[1];
   const Kb = transB ? b.shape[1] : b.shape[0];
   if (K !== Kb) throw new Error(`Gemm: inner dimensions differ (A [${a.shape.join(',')}], B [${b.shape.join(',')}])`);
+  const relu = activation === 'Relu';
+  const A = a.data as F, B = b.data as F;
+  if (A instanceof Float32Array && B instanceof Float32Array && (!c || isRowBias(c, N, beta))) {
+    // the dense-layer case: GEMM, then bias (+ ReLU) in one epilogue pass
+    const out = new Float32Array(M * N);
+    gemm(transA, transB, M, N, K, alpha, A, 0, a.shape[1], B, 0, b.shape[1], 0, out, 0, N);
+    if ((c || relu) && out.length) biasAct(out, 0, M, N, N, c ? (c.data as Float32Array) : null, relu);
+    return new Tensor(a.dtype, [M, N], out);
+  }
   let out: F;
   let bt = 0;
   if (c && beta !== 0) {
     out = binaryLoop(c, Tensor.zeros('bool', [M, N]), a.dtype, (v) => v).data as F;
     bt = beta;
   } else out = allocArray(a.dtype, M * N) as F;
-  gemm(transA, transB, M, N, K, alpha, a.data as F, 0, a.shape[1], b.data as F, 0, b.shape[1], bt, out, 0, N);
+  gemm(transA, transB, M, N, K, alpha, A, 0, a.shape[1], B, 0, b.shape[1], bt, out, 0, N);
+  if (relu) for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
   return new Tensor(a.dtype, [M, N], out);
+}
+
+/** C is a float32 bias broadcast along rows ([N], [1, N] or a scalar when N = 1) with beta = 1. */
+function isRowBias(c: Tensor, N: number, beta: number): boolean {
+  return beta === 1 && c.data instanceof Float32Array && c.size === N && (c.rank === 0 ? N === 1 : c.shape[c.rank - 1] === N);
 }

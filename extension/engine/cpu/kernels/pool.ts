@@ -1,6 +1,7 @@
 // N-d max/average pooling and their gradients, on the same offset tables as im2col.
 
 import { allocArray, sizeOf, Tensor } from '../../tensor';
+import { maxPool2d, scatterAdd } from '../gemm';
 import { offsetTable, type ConvGeometry } from './conv';
 
 export interface PoolAttrs extends Omit<ConvGeometry, 'group'> {
@@ -34,6 +35,18 @@ function geometry(xShape: readonly number[], a: PoolAttrs) {
 
 /** inputs [x] → [y, indices (int64, flat over x)] */
 export function maxPoolKernel([x]: Tensor[], a: PoolAttrs): Tensor[] {
+  if (x.rank === 4 && (a.storageOrder ?? 0) === 0 && a.pads.every((p) => p === 0) && a.dilations.every((d) => d === 1)) {
+    const yShape = poolOutShape(x.shape, a);
+    const [N, C, H, W] = x.shape, [OH, OW] = yShape.slice(2), [kh, kw] = a.kernelShape, [sh, sw] = a.strides;
+    // every window inside the image (no padding; ceil_mode may not run past the edge)
+    if ((OH - 1) * sh + kh <= H && (OW - 1) * sw + kw <= W && OH > 0 && OW > 0) {
+      if (x.data instanceof Float32Array) {
+        const Y = new Float32Array(N * C * OH * OW), I = new Float64Array(Y.length);
+        maxPool2d(x.data, N * C, H, W, OH, OW, kh, kw, sh, sw, Y, I);
+        return [new Tensor(x.dtype, yShape, Y), new Tensor('int64', yShape, I)];
+      }
+    }
+  }
   const { yShape, table, KK, P, inSize, NC, inSp } = geometry(x.shape, a);
   const X = x.data, Y = allocArray(x.dtype, NC * P), I = new Float64Array(NC * P);
   for (let nc = 0; nc < NC; nc++) {
@@ -62,6 +75,10 @@ export function maxPoolKernel([x]: Tensor[], a: PoolAttrs): Tensor[] {
 /** inputs [dy, indices] → dx (indices as produced by maxPoolKernel with storageOrder 0) */
 export function maxPoolGradKernel([dy, idx]: Tensor[], { xShape }: { xShape: number[] }): Tensor {
   const dX = allocArray(dy.dtype, sizeOf(xShape)), D = dy.data, I = idx.data;
+  if (D instanceof Float32Array && I instanceof Float64Array) {
+    scatterAdd(D, I, dX as Float32Array);
+    return new Tensor(dy.dtype, xShape.slice(), dX);
+  }
   for (let i = 0; i < D.length; i++) dX[I[i]] += D[i];
   return new Tensor(dy.dtype, xShape.slice(), dX);
 }

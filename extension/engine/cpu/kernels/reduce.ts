@@ -1,6 +1,7 @@
 // Reductions (sum/mean/max over sorted, non-negative axes), softmax family and their grads.
 
 import { allocArray, sizeOf, Tensor } from '../../tensor';
+import { channelSums, colSums } from '../gemm';
 
 export interface ReduceAttrs { axes: number[]; keepdims: boolean }
 
@@ -13,6 +14,15 @@ export function reducedShape(shape: readonly number[], axes: number[], keepdims:
 function reduce(x: Tensor, { axes, keepdims }: ReduceAttrs, kind: 'sum' | 'mean' | 'max'): Tensor {
   const shape = x.shape, r = shape.length;
   const outShape = reducedShape(shape, axes, keepdims);
+  if (kind === 'sum' && x.data instanceof Float32Array && r >= 2 && axes[0] === 0 && x.size > 0) {
+    // bias gradients: over rows of a [M, N] matrix (Gemm) or over N and space of NCHW (Conv)
+    if (r === 2 && axes.length === 1) {
+      const out = new Float32Array(shape[1]);
+      colSums(x.data, 0, shape[0], shape[1], shape[1], out, 0);
+      return new Tensor(x.dtype, outShape, out);
+    }
+    if (axes.length === r - 1 && axes.every((a, i) => a === (i === 0 ? 0 : i + 1))) return channelSumsOf(x, outShape);
+  }
   const outSize = sizeOf(outShape);
   const acc = new Float64Array(outSize).fill(kind === 'max' ? -Infinity : 0);
   // stride of each input dimension in the output (0 on reduced axes)
@@ -47,6 +57,13 @@ function reduce(x: Tensor, { axes, keepdims }: ReduceAttrs, kind: 'sum' | 'mean'
   }
   const out = allocArray(x.dtype, outSize);
   out.set(acc);
+  return new Tensor(x.dtype, outShape, out);
+}
+
+/** Σ over N and the spatial axes of [N, C, …], per channel (accumulated in float64 like reduce()). */
+function channelSumsOf(x: Tensor, outShape: number[]): Tensor {
+  const N = x.shape[0], C = x.shape[1], out = new Float32Array(C);
+  channelSums(x.data as Float32Array, N, C, x.size / (N * C), out);
   return new Tensor(x.dtype, outShape, out);
 }
 

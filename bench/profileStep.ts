@@ -1,0 +1,55 @@
+// Where a training step's time goes: trains an ONNX model on random data with the real
+// Trainer and prints samples/s plus the time per kernel (wrapping the backend) and the
+// time outside kernels (executor, loss, optimizer, norms).
+//   node --import tsx bench/profileStep.ts MODEL.onnx [--batch 64] [--threads 1] [--seconds 2] [--no-kernels]
+import type { Backend } from '../extension/engine/backend';
+import { cpuBackend } from '../extension/engine/cpu/backend';
+import { setGemmThreads } from '../extension/engine/cpu/gemm';
+import { graphFromModel } from '../extension/engine/graph';
+import type { KernelName } from '../extension/engine/kernelNames';
+import { Tensor } from '../extension/engine/tensor';
+import { makeDataset } from '../extension/datasets/dataset';
+import { readModelFileSync } from '../extension/onnx/reader';
+import { Trainer } from '../extension/training/trainer';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
+const file = args[0];
+const batch = opt('--batch', 64), threads = opt('--threads', 1), seconds = opt('--seconds', 2);
+const perKernel = !args.includes('--no-kernels');
+
+setGemmThreads(threads);
+const graph = graphFromModel(readModelFileSync(file));
+const shape = (graph.inputs[0].shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 1));
+const per = shape.reduce((a, b) => a * b, 1), n = batch * 32;
+const x = new Float32Array(n * per);
+for (let i = 0; i < x.length; i++) x[i] = Math.random();
+const y = new Float64Array(n);
+for (let i = 0; i < n; i++) y[i] = i % 10;
+
+const inner = cpuBackend(threads);
+const times = new Map<string, number>();
+const backend: Backend = perKernel ? {
+  name: inner.name, threads,
+  run(k: KernelName, i: Tensor[], a?: object) { const t = performance.now(); const r = inner.run(k, i, a); times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; },
+  runMulti(k: KernelName, i: Tensor[], a?: object) { const t = performance.now(); const r = inner.runMulti(k, i, a); times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; },
+} : inner;
+
+const trainer = new Trainer(graph, backend, makeDataset(new Tensor('float32', [n, ...shape], x), new Tensor('int64', [n], y), 'random', 10), {
+  loss: 'cross-entropy', optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 }, batchSize: batch,
+  steps: Number.MAX_SAFE_INTEGER, shuffle: false, checkFinite: false,
+});
+
+void (async () => {
+  for (let i = 0; i < 20; i++) await trainer.trainStep();
+  times.clear();
+  let steps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) { await trainer.trainStep(); steps++; }
+  const ms = performance.now() - t0;
+  console.log(`${file} batch ${batch} threads ${threads}: ${((steps * batch) / (ms / 1000)).toFixed(0)} samples/s, ${(ms / steps).toFixed(3)} ms/step`);
+  if (!perKernel) return;
+  let inKernels = 0;
+  for (const [k, t] of [...times].sort((a, b) => b[1] - a[1])) { inKernels += t; console.log(`  ${k.padEnd(22)} ${(t / steps).toFixed(3)} ms/step`); }
+  console.log(`  ${'(outside kernels)'.padEnd(22)} ${((ms - inKernels) / steps).toFixed(3)} ms/step`);
+})();

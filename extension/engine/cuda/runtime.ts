@@ -1,0 +1,128 @@
+// The CUDA runtime the backend's kernels use: one NVRTC-compiled module holding every kernel
+// in native/cuda/kernels/, device buffers freed when their tensors are garbage-collected,
+// and launch helpers. Created once, on the first cudaBackend() call.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { kernelDirCandidates, loadCudaAddon, type AddonStatus, type CudaAddon } from './addon';
+
+/** Kernel files, concatenated in this order (common.cuh first) into one NVRTC program. */
+export const KERNEL_FILES = ['common.cuh', 'elementwise.cu', 'reduce.cu', 'gemm.cu', 'conv.cu', 'norm.cu', 'loss.cu', 'optim.cu'];
+
+export function kernelSource(): { source: string; dir: string } {
+  const tried: string[] = [];
+  for (const dir of kernelDirCandidates()) {
+    if (!KERNEL_FILES.every((f) => fs.existsSync(path.join(dir, f)))) { tried.push(dir); continue; }
+    const source = KERNEL_FILES.map((f) => `// ---- ${f}\n${fs.readFileSync(path.join(dir, f), 'utf8')}`).join('\n');
+    return { source, dir };
+  }
+  throw new Error(`CUDA kernel sources not found (looked in ${tried.join(', ')}); set NEURAL_LENS_CUDA_KERNELS`);
+}
+
+/** A device allocation; freed when no tensor references it any more. */
+export class DeviceBuffer {
+  /** Host copy once read (shared by reshaped views); re-uploaded before the next device use. */
+  host?: ArrayBufferView;
+  constructor(readonly rt: CudaRuntime, readonly ptr: number, readonly bytes: number) {
+    rt.registry.register(this, { ptr, bytes });
+  }
+  /** The pointer for a kernel, after pushing a host copy that may have been changed in place. */
+  devicePtr(): number {
+    if (this.host) this.rt.addon.upload(this.ptr, this.host);
+    return this.ptr;
+  }
+}
+
+export class CudaRuntime {
+  readonly registry: FinalizationRegistry<{ ptr: number; bytes: number }>;
+  private funcs = new Map<string, number>();
+  private tables = new Map<string, DeviceBuffer>();
+  readonly module: number;
+  readonly maxGrid: number;
+  liveBytes = 0;
+
+  constructor(readonly addon: CudaAddon, readonly info: AddonStatus, options: string[] = []) {
+    this.registry = new FinalizationRegistry(({ ptr, bytes }) => { this.liveBytes -= bytes; addon.free(ptr, bytes); });
+    const { source } = kernelSource();
+    this.module = addon.compile(source, 'neural_lens_kernels.cu', options);
+    this.maxGrid = Math.max(1, (info.smCount ?? 80) * 16);
+  }
+
+  fn(name: string): number {
+    let f = this.funcs.get(name);
+    if (f === undefined) { f = this.addon.getFunction(this.module, name); this.funcs.set(name, f); }
+    return f;
+  }
+
+  alloc(bytes: number): DeviceBuffer {
+    const b = Math.max(4, bytes);
+    let ptr: number;
+    try {
+      ptr = this.addon.alloc(b);
+    } catch (e) {
+      // Buffers of dead tensors are freed by finalizers, which only run between tasks;
+      // a forced collection (node --expose-gc) frees them now.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error(`${(e as Error).message} (${(this.liveBytes / 2 ** 20).toFixed(0)} MiB live; run node with --expose-gc to let the backend reclaim dead tensors)`);
+      gc();
+      ptr = this.addon.alloc(b);
+    }
+    this.liveBytes += b;
+    return new DeviceBuffer(this, ptr, b);
+  }
+
+  /** 1-D launch over n elements with a grid-stride loop. */
+  launch1d(name: string, n: number, sig: string, args: number[]): void {
+    const block = 256, grid = Math.max(1, Math.min(this.maxGrid, Math.ceil(n / block)));
+    this.addon.launch(this.fn(name), grid, 1, 1, block, 1, 1, 0, sig, args);
+  }
+
+  launch(name: string, grid: [number, number, number], block: [number, number, number], sig: string, args: number[]): void {
+    this.addon.launch(this.fn(name), grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, sig, args);
+  }
+
+  zeros(bytes: number): DeviceBuffer {
+    const b = this.alloc(bytes);
+    this.addon.fill32(b.ptr, 0, Math.ceil(bytes / 4));
+    return b;
+  }
+
+  /** An int32 table uploaded once per distinct key (im2col / pooling offset tables). */
+  table(key: string, make: () => Int32Array): DeviceBuffer {
+    let t = this.tables.get(key);
+    if (!t) {
+      const host = make();
+      t = this.alloc(host.byteLength);
+      this.addon.upload(t.ptr, host);
+      if (this.tables.size > 256) this.tables.clear();
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+}
+
+let runtime: CudaRuntime | undefined;
+let failure: string | undefined;
+
+/** The runtime, or an Error saying why CUDA cannot be used here. */
+export function getRuntime(): CudaRuntime {
+  if (runtime) return runtime;
+  if (failure) throw new Error(failure);
+  const load = loadCudaAddon();
+  if (!load.ok) { failure = load.reason; throw new Error(failure); }
+  const st = load.addon.status();
+  if (!st.available) { failure = st.reason; throw new Error(failure); }
+  try {
+    runtime = new CudaRuntime(load.addon, st);
+  } catch (e) {
+    failure = `CUDA not available: the kernels did not compile: ${(e as Error).message}`;
+    throw new Error(failure);
+  }
+  return runtime;
+}
+
+/** Tests: run the backend on a given runtime (e.g. one over a stand-in addon). */
+export function setRuntimeForTests(r: CudaRuntime | undefined): void {
+  runtime = r;
+  failure = undefined;
+}

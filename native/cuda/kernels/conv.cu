@@ -1,0 +1,85 @@
+// im2col / col2im driven by an offset table (as the CPU kernels): table[kk·P + p] is the
+// flat spatial offset of kernel tap kk at output position p, or −1 in the padding. The same
+// code serves 1-, 2- and 3-D convolutions and pooling.
+// col layout per image: [Cg·KK rows][P columns]; images follow each other (stride colStride).
+
+NL_EXTERN void im2col(const float *x, float *col, const int *table, int nImg, int Cg, int KK, int P,
+                      long long xImgStride, int inSize, long long colStride) {
+  long long n = (long long)nImg * Cg * KK * P;
+  NL_FOR(i, n) {
+    long long img = i / ((long long)Cg * KK * P);
+    int r = (int)(i % ((long long)Cg * KK * P));
+    int c = r / (KK * P), t = r % (KK * P);
+    int o = table[t];
+    col[img * colStride + r] = o >= 0 ? x[img * xImgStride + (long long)c * inSize + o] : 0.f;
+  }
+}
+
+// Scatter-add of col back into x (x zeroed by the host). atomicAdd: taps overlap when the
+// stride is below the kernel size; the summation order is not fixed.
+NL_EXTERN void col2im(const float *col, float *x, const int *table, int nImg, int Cg, int KK, int P,
+                      long long xImgStride, int inSize, long long colStride) {
+  long long n = (long long)nImg * Cg * KK * P;
+  NL_FOR(i, n) {
+    long long img = i / ((long long)Cg * KK * P);
+    int r = (int)(i % ((long long)Cg * KK * P));
+    int c = r / (KK * P), t = r % (KK * P);
+    int o = table[t];
+    if (o >= 0) atomicAdd(x + img * xImgStride + (long long)c * inSize + o, col[img * colStride + r]);
+  }
+}
+
+// y[n][c][s] += bias[c], then optional ReLU (a convolution's epilogue when the GEMM ran per image).
+NL_EXTERN void bias_channels(float *y, const float *bias, long long n, int C, int S, int relu) {
+  NL_FOR(i, n) {
+    int c = (int)((i / S) % C);
+    float v = y[i] + (bias ? bias[c] : 0.f);
+    y[i] = relu ? (v > 0.f ? v : 0.f) : v;
+  }
+}
+
+// MaxPool: thread per (nc, p). idx is the flat index into x (int32 storage of int64).
+NL_EXTERN void maxpool(const float *x, float *y, int *idx, const int *table, int NC, int KK, int P, int inSize) {
+  long long n = (long long)NC * P;
+  NL_FOR(i, n) {
+    long long nc = i / P;
+    int p = (int)(i % P);
+    const float *xb = x + nc * inSize;
+    float m = -NL_INF;
+    int mi = -1;
+    for (int kk = 0; kk < KK; kk++) {
+      int o = table[kk * P + p];
+      if (o >= 0 && (xb[o] > m || mi < 0)) { m = xb[o]; mi = o; }
+    }
+    y[i] = m;
+    idx[i] = (int)(nc * inSize + mi);
+  }
+}
+
+NL_EXTERN void maxpool_grad(const float *dy, const int *idx, float *dx, long long n) {
+  NL_FOR(i, n) atomicAdd(dx + idx[i], dy[i]);
+}
+
+// AveragePool without count_include_pad: the divisor is the number of valid taps.
+NL_EXTERN void avgpool(const float *x, float *y, const int *table, int NC, int KK, int P, int inSize) {
+  long long n = (long long)NC * P;
+  NL_FOR(i, n) {
+    long long nc = i / P;
+    int p = (int)(i % P), cnt = 0;
+    const float *xb = x + nc * inSize;
+    float s = 0.f;
+    for (int kk = 0; kk < KK; kk++) { int o = table[kk * P + p]; if (o >= 0) { s += xb[o]; cnt++; } }
+    y[i] = s / (float)cnt;
+  }
+}
+
+NL_EXTERN void avgpool_grad(const float *dy, float *dx, const int *table, int NC, int KK, int P, int inSize) {
+  long long n = (long long)NC * P;
+  NL_FOR(i, n) {
+    long long nc = i / P;
+    int p = (int)(i % P), cnt = 0;
+    for (int kk = 0; kk < KK; kk++) if (table[kk * P + p] >= 0) cnt++;
+    float g = dy[i] / (float)cnt;
+    for (int kk = 0; kk < KK; kk++) { int o = table[kk * P + p]; if (o >= 0) atomicAdd(dx + nc * inSize + o, g); }
+  }
+}
