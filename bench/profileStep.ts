@@ -44,10 +44,14 @@ void (async () => {
   for (let i = 0; i < 20; i++) await trainer.trainStep();
   times.clear();
   let steps = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) { await trainer.trainStep(); steps++; }
   const ms = performance.now() - t0;
-  console.log(`${file} batch ${batch} threads ${threads}: ${((steps * batch) / (ms / 1000)).toFixed(0)} samples/s, ${(ms / steps).toFixed(3)} ms/step`);
+  const cu = process.cpuUsage(c0), cpuMs = (cu.user + cu.system) / 1000;
+  // CPU time (all threads of the process) is steadier than wall time on a shared machine
+  console.log(`${file} batch ${batch} threads ${threads}: ${((steps * batch) / (ms / 1000)).toFixed(0)} samples/s wall, `
+    + `${((steps * batch) / (cpuMs / 1000)).toFixed(0)} per CPU-second; ${(ms / steps).toFixed(3)} ms/step wall, ${(cpuMs / steps).toFixed(3)} ms CPU`);
   if (!perKernel) return;
   let inKernels = 0;
   for (const [k, t] of [...times].sort((a, b) => b[1] - a[1])) { inKernels += t; console.log(`  ${k.padEnd(22)} ${(t / steps).toFixed(3)} ms/step`); }

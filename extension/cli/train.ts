@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { parseArgs, UsageError, CliError } from './args';
 import { readModelFileSync } from '../onnx/reader';
 import { graphFromModel, unsupportedOps } from '../engine/graph';
-import { cpuBackend } from '../engine/cpu/backend';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/selectBackend';
 import { setGemmThreads } from '../engine/cpu/gemm';
 import { loadDataset } from '../datasets';
 import { fitInputShape, splitDataset } from '../datasets/dataset';
@@ -28,6 +28,7 @@ export const usage = `Usage: neural-lens train MODEL --data DATA [options]
   --val-split F          fraction held out for validation (default 0.1; 0 = none)
   --no-shuffle           take batches in order
   --seed N  --threads N
+  --device auto|cpu|cuda engine backend (default cpu; auto = CUDA when usable here, else CPU)
   --log-jsonl FILE       one JSON line per step, plus one per epoch with validation
   --checkpoint FILE      write a checkpoint at the end (and resume from it with --resume)
   --resume FILE          continue from a checkpoint
@@ -38,7 +39,7 @@ const spec = {
     data: 'string', labels: 'string', loss: 'string', optimizer: 'string', lr: 'number', momentum: 'number',
     'weight-decay': 'number', 'clip-norm': 'number', 'batch-size': 'number', epochs: 'number', steps: 'number',
     'val-split': 'number', 'no-shuffle': 'boolean', seed: 'number', threads: 'number', 'log-jsonl': 'string',
-    checkpoint: 'string', resume: 'string', out: 'string',
+    checkpoint: 'string', resume: 'string', out: 'string', device: 'string',
   },
   positionals: ['MODEL'],
 } as const;
@@ -56,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   const optName = String(o.optimizer ?? 'adam') as OptimizerName;
   if (!['sgd', 'adam', 'adamw'].includes(optName)) throw new UsageError(`train: --optimizer must be sgd, adam or adamw (got "${optName}").`);
   if (o.threads !== undefined) setGemmThreads(Number(o.threads));
+  const device = String(o.device ?? 'cpu') as BackendChoice;
+  if (!BACKEND_CHOICES.includes(device)) throw new UsageError(`train: --device must be auto, cpu or cuda (got "${device}").`);
 
   const model = readModelFileSync(positionals[0]);
   const graph = graphFromModel(model);
@@ -81,7 +84,9 @@ export async function run(argv: string[]): Promise<number> {
       fs.writeSync(log, JSON.stringify(e.metrics) + '\n');
     }
   };
-  const trainer = new Trainer(graph, cpuBackend(), train, {
+  let backend;
+  try { backend = selectBackend(device).backend; } catch (e) { throw new CliError(`train: ${(e as Error).message}`); }
+  const trainer = new Trainer(graph, backend, train, {
     loss, batchSize: Number(o['batch-size'] ?? 64), epochs: o.steps === undefined ? Number(o.epochs ?? 1) : undefined,
     steps: o.steps === undefined ? undefined : Number(o.steps), shuffle: !o['no-shuffle'], seed,
     clipNorm: o['clip-norm'] === undefined ? undefined : Number(o['clip-norm']),

@@ -8,7 +8,7 @@ import { foldConstants, type EngineGraph, type EngineNode } from './graph';
 import { getOp } from './ops';
 import type { MaybeTensor, OpContext, OpDef } from './ops/op';
 import { Rng } from './rng';
-import { isFloat, shapeStr, type Tensor } from './tensor';
+import { isFloat, recycleArrays, shapeStr, type Tensor, type TypedArray } from './tensor';
 
 export class NonFiniteError extends Error {
   constructor(readonly phase: 'forward' | 'backward', readonly nodeName: string, readonly opType: string, readonly valueName: string, public step?: number) {
@@ -49,6 +49,8 @@ export interface Tape {
   /** BatchNorm running statistics computed in training mode: initializer name → new value */
   stateUpdates: Map<string, Tensor>;
   checkFinite: boolean;
+  /** gradients backward() used up and dropped (for recycle) */
+  spent?: Tensor[];
 }
 
 function firstNonFinite(t: Tensor): boolean {
@@ -176,7 +178,12 @@ export class Executor {
       } catch (e) {
         throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": ${(e as Error).message}`);
       }
-      for (const o of rec.node.outputs) if (o && !tape.wrt.has(o)) grads.delete(o);
+      for (const o of rec.node.outputs) {
+        if (!o || tape.wrt.has(o)) continue;
+        const d = grads.get(o);
+        if (d) (tape.spent ??= []).push(d);
+        grads.delete(o);
+      }
       rec.node.inputs.forEach((name, i) => {
         const dx = dxs[i];
         if (!rec.needs[i] || !dx) return;
@@ -192,6 +199,31 @@ export class Executor {
     const out = new Map<string, Tensor>();
     for (const name of tape.wrt) { const g = grads.get(name); if (g) out.set(name, g); }
     return out;
+  }
+
+  /**
+   * Ends a training step: hands the float32 storage of every value the tape computed, of the
+   * gradients backward() used up, and of `more` (the step's own tensors: feeds, loss gradient,
+   * parameter gradients after the update) back to the allocator. Initializers, folded constants
+   * and new BatchNorm statistics are kept whatever aliases them. Only for a caller that drops
+   * the tape and every tensor in `more` right after.
+   */
+  recycle(tape: Tape, more: Iterable<Tensor> = []): void {
+    const keep = new Set<unknown>();
+    for (const t of this.values.values()) keep.add(t.data);
+    for (const t of this.graph.initializers.values()) keep.add(t.data);
+    for (const p of this.plans.values()) for (const t of p.constants.values()) keep.add(t.data);
+    for (const t of tape.stateUpdates.values()) keep.add(t.data);
+    const dead: TypedArray[] = [];
+    const add = (t: Tensor | undefined) => { if (t && !keep.has(t.data)) dead.push(t.data); };
+    for (const t of tape.values.values()) add(t);
+    for (const r of tape.records) { r.outputs.forEach(add); r.inputs.forEach(add); }
+    for (const t of tape.spent ?? []) add(t);
+    for (const t of more) add(t);
+    tape.values.clear();
+    tape.records.length = 0;
+    tape.spent = undefined;
+    recycleArrays(dead);
   }
 
   /** Inference: the graph outputs by name. */

@@ -28,8 +28,64 @@ export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }
 
+/** A new zeroed array for n elements of dtype (float32 storage may come from the recycle pool). */
 export function allocArray(dtype: DType, n: number): TypedArray {
+  if (n >= POOL_MIN && STORAGE[dtype] === Float32Array) {
+    const a = pool.get(n)?.pop();
+    if (a) { pooledBytes -= a.byteLength; a.fill(0); return a; }
+  }
   return new STORAGE[dtype](n);
+}
+
+/**
+ * float32 storage for a kernel that writes every element before anything reads it (a GEMM
+ * with beta = 0, a copy): a recycled array is handed out as it is, without zeroing.
+ */
+export function allocFloat32Uninit(n: number): Float32Array {
+  if (n >= POOL_MIN) {
+    const a = pool.get(n)?.pop();
+    if (a) { pooledBytes -= a.byteLength; return a; }
+  }
+  return new Float32Array(n);
+}
+
+// Recycled float32 storage. A training step allocates the same large arrays every step
+// (activations, their gradients, weight gradients); handing them back once the step is over
+// saves the allocator and the garbage collector most of that work. Only the trainer gives
+// arrays back, and only arrays no live tensor uses (see Executor.recycle).
+const POOL_MIN = 1024, POOL_PER_SIZE = 8, POOL_MAX_BYTES = 64 << 20;
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+let generation = 0;
+
+/** Gives float32 arrays back for reuse by allocArray. The caller guarantees nothing reads or writes them any more. */
+export function recycleArrays(arrays: Iterable<TypedArray>): void {
+  generation++;
+  const seen = new Set<TypedArray>();
+  for (const a of arrays) {
+    if (!(a instanceof Float32Array) || a.length < POOL_MIN || seen.has(a)) continue;
+    seen.add(a);
+    // whole, unshared buffers only (a subarray view would hand out memory its owner still uses)
+    if (a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength || !(a.buffer instanceof ArrayBuffer)) continue;
+    if (pooledBytes + a.byteLength > POOL_MAX_BYTES) continue;
+    let list = pool.get(a.length);
+    if (!list) { list = []; pool.set(a.length, list); }
+    if (list.length >= POOL_PER_SIZE || list.includes(a)) continue;
+    list.push(a);
+    pooledBytes += a.byteLength;
+  }
+}
+
+/** Bumped by every recycleArrays call: caches keyed by array identity compare it to know the identity still means the same data. */
+export function storageGeneration(): number {
+  return generation;
+}
+
+/** Empties the recycle pool (e.g. when training ends). */
+export function releasePooledArrays(): void {
+  pool.clear();
+  pooledBytes = 0;
+  generation++;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { probeGpu } from './gpuProbe';
 import { firstLine, loadOrt, locateOrt } from './ortLoader';
 import { cudaStatus, ortThreads } from './ortSession';
+import { cudaStatus as cudaEngineStatus, cudaStatusLine } from '../engine/cuda/status';
 
 export interface EnvironmentReport {
   node: string;
@@ -31,6 +32,12 @@ export interface EnvironmentReport {
   threads: { ort: number; ortSetting: string; engineGemm?: number; libuvPool: number };
 }
 
+/** The engine's own CUDA backend (native/cuda addon + NVRTC kernels), apart from ORT's CUDA provider. */
+function cudaEngineBackend(): EnvironmentReport['engine']['backends'][number] {
+  const s = cudaEngineStatus();
+  return { name: 'cuda (engine kernels)', available: s.available, note: cudaStatusLine(s) };
+}
+
 async function engineInfo(): Promise<EnvironmentReport['engine']> {
   try {
     const gemm = await import('../engine/cpu/gemm');
@@ -40,6 +47,7 @@ async function engineInfo(): Promise<EnvironmentReport['engine']> {
       backends: [
         { name: 'cpu (JS)', available: true },
         { name: 'cpu (native addon)', available: native, note: native ? `GEMM ${info.name}` : info.reason },
+        cudaEngineBackend(),
       ],
       gemm: info.name,
     };

@@ -63,6 +63,13 @@ export interface TrainerState {
   optimizer: OptimizerState;
 }
 
+/** Gradient arrays clipping replaced (as tensors, for recycling). */
+function clipped(gradData: Map<string, Float32Array>, grads: Map<string, Tensor>): Tensor[] {
+  const out: Tensor[] = [];
+  for (const [name, d] of gradData) if (grads.get(name)?.data !== d) out.push(new Tensor('float32', [d.length], d));
+  return out;
+}
+
 /** Finds the tensor the loss is computed on: the output, or the logits before a final Softmax/Sigmoid. */
 export function lossOutput(graph: EngineGraph, loss: LossName): string {
   const out = graph.outputs[0];
@@ -171,6 +178,8 @@ export class Trainer {
     this.optimizer.step(paramData, gradData, lr);
     // every step: one native pass per tensor (cheap next to the step), so the metrics stay complete
     for (const [name, p] of paramData) weightNorms[name] = Math.sqrt(sumSquares(p));
+    // every tensor of this step is dead now (captured gradients were copied): reuse their storage
+    ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)]);
     const metrics: StepMetrics = {
       step: this.step, epoch: this.epoch, loss: res.loss,
       accuracy: res.count ? res.correct / res.count : undefined, lr,

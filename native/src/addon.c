@@ -122,15 +122,20 @@ static napi_value js_sgemm(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
-/* im2col(x, xOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, col, colOff, colLd)
- * col2im(col, colOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, x, xOff, colLd)  (accumulates)
- * colLd: distance between rows of col (>= OH*OW; 0 means OH*OW). */
+/* im2col(x, xOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, col, colOff, colLd[, count])
+ * col2im(col, colOff, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, x, xOff, colLd[, count])  (accumulates)
+ * colLd: distance between rows of col (>= OH*OW; 0 means OH*OW). count (default 1):
+ * that many consecutive images, image n at columns n*OH*OW.. of col (so colLd >= count*OH*OW). */
 static napi_value conv_unfold(napi_env env, napi_callback_info cbinfo, int fold) {
   const char *fn = fold ? "col2im" : "im2col";
-  size_t argc = 18;
-  napi_value argv[18];
+  size_t argc = 19;
+  napi_value argv[19];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   if (argc < 18) return range_error(env, fn, "expected 18 arguments");
+  long count = 1;
+  napi_valuetype ct = napi_undefined;
+  if (argc > 18) CHECK(napi_typeof(env, argv[18], &ct));
+  if (ct != napi_undefined && !get_index(env, argv[18], &count, fn, "count")) return NULL;
   static const char *names[13] = { "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "OH", "OW" };
   long v[13], off0, off1, ld;
   f32view a0, a1;
@@ -142,14 +147,16 @@ static napi_value conv_unfold(napi_env env, napi_callback_info cbinfo, int fold)
   const long C = v[0], H = v[1], W = v[2], kh = v[3], kw = v[4], sh = v[5], sw = v[6];
   const long ph = v[7], pw = v[8], dh = v[9], dw = v[10], OH = v[11], OW = v[12];
   if (sh < 1 || sw < 1 || dh < 1 || dw < 1) return range_error(env, fn, "strides and dilations must be >= 1");
-  if (ld == 0) ld = OH * OW;
-  if (ld < OH * OW) return range_error(env, fn, "colLd is smaller than OH*OW");
+  if (ld == 0) ld = count * OH * OW;
+  if (ld < count * OH * OW) return range_error(env, fn, "colLd is smaller than count*OH*OW");
+  if (count == 0) return NULL;
   const double rows = (double)C * kh * kw;
-  const double image = (double)C * H * W, cols = rows == 0 || OH * OW == 0 ? 0 : (rows - 1) * (double)ld + (double)OH * OW;
+  const double image = (double)count * C * H * W, cols = rows == 0 || OH * OW == 0 ? 0 : (rows - 1) * (double)ld + (double)count * OH * OW;
   const double need0 = fold ? cols : image, need1 = fold ? image : cols;
   if ((double)off0 + need0 > (double)a0.length) return range_error(env, fn, fold ? "col is too short" : "x is too short");
   if ((double)off1 + need1 > (double)a1.length) return range_error(env, fn, fold ? "x is too short" : "col is too short");
-  if (fold) nl_col2im(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1, ld);
+  if (count > 1) nl_unfold_batch(fold, a0.data + off0, a1.data + off1, count, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, ld);
+  else if (fold) nl_col2im(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1, ld);
   else nl_im2col(a0.data + off0, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, a1.data + off1, ld);
   return NULL;
 }
@@ -414,6 +421,25 @@ static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* swapAxes01(src, A, B, P, dst): dst[b, a, p] = src[a, b, p] */
+static napi_value js_swap_axes01(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "swapAxes01";
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 5) return range_error(env, fn, "expected 5 arguments");
+  f32view src, dst;
+  long A, B, P;
+  if (!get_f32(env, argv[0], &src, fn, "src") || !get_index(env, argv[1], &A, fn, "A") || !get_index(env, argv[2], &B, fn, "B") ||
+      !get_index(env, argv[3], &P, fn, "P") || !get_f32(env, argv[4], &dst, fn, "dst"))
+    return NULL;
+  const double n = (double)A * B * P;
+  if (n > (double)src.length || n > (double)dst.length) return range_error(env, fn, "src or dst is shorter than A*B*P");
+  if (src.data == dst.data && n > 0) return range_error(env, fn, "src and dst must not be the same array");
+  nl_swap_axes01(src.data, A, B, P, dst.data);
+  return NULL;
+}
+
 static void set_prop(napi_env env, napi_value obj, const char *key, napi_value v) {
   napi_set_named_property(env, obj, key, v);
 }
@@ -445,6 +471,7 @@ NAPI_MODULE_INIT() {
     { "biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL },
     { "colSums", NULL, js_col_sums, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "swapAxes01", NULL, js_swap_axes01, NULL, NULL, NULL, napi_enumerable, NULL },
     { "maxPool2d", NULL, js_maxpool2d, NULL, NULL, NULL, napi_enumerable, NULL },
     { "scatterAdd", NULL, js_scatter_add, NULL, NULL, NULL, napi_enumerable, NULL },
     { "channelSums", NULL, js_channel_sums, NULL, NULL, NULL, napi_enumerable, NULL },

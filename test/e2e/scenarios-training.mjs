@@ -120,9 +120,19 @@ export function tests({ page }) {
         const pausedAt = d.steps;
         await sleep(800);
         assert((await data(dash)).steps === pausedAt, 'no steps while paused');
+        // a weight heatmap opened from the graph follows training: open fc3.bias while paused
+        await wv.frame.evaluate(() => window.__nl.select('n4'));
+        await wv.frame.locator('#nl-details .nl-weight[data-tensor="fc3.bias"] .nl-open-heatmap').click();
+        await wv.frame.waitForFunction(() => (document.querySelector('#nl-heatmap-legend')?.childElementCount ?? 0) > 0, null, { timeout: 15000 });
+        const statsText = () => wv.frame.evaluate(() => document.querySelector('#nl-heatmap .nl-heatmap-stats')?.textContent ?? '');
+        const pausedStats = await statsText();
         await shot(page, 'training-2-paused');
-        await palette(page, 'Neural Lens: Pause/Resume Training');
-        await waitData(dash, (x) => x.state === 'running' && x.steps > pausedAt, 'running again', 10000);
+        // resume with the dashboard's button (a real click; Escape from the palette would close the heatmap)
+        await dash.locator('#td-pause').click();
+        await waitData(dash, (x) => x.state === 'running' && x.steps > pausedAt + 60, 'running again', 10000);
+        await wv.frame.waitForFunction((t) => document.querySelector('#nl-heatmap .nl-heatmap-stats')?.textContent !== t, pausedStats, { timeout: 5000 })
+          .catch(() => { throw new Error(`the fc3.bias heatmap did not follow training (stats stayed "${pausedStats}")`); });
+        log(`heatmap stats moved: "${pausedStats.replace(/\s+/g, ' ').slice(0, 80)}" → "${(await statsText()).replace(/\s+/g, ' ').slice(0, 80)}"`);
 
         // stop (writes the checkpoint), then resume from it
         await palette(page, 'Neural Lens: Stop Training');
@@ -165,7 +175,7 @@ export function tests({ page }) {
         });
         assert(flow.legend && /Gradient norm/.test(flow.legend), `gradient legend shown: ${flow.legend}`);
         assert(flow.labels.filter((l) => /‖∇‖/.test(l)).length === 3, `three layers labelled with their gradient norm: ${JSON.stringify(flow.labels)}`);
-        await page.locator(`.tabs-container .tab[aria-label*="${path.join(WS, MLP)}"]`).first().click();
+        await page.locator('.tabs-container .tab', { hasText: MLP, hasNotText: 'samples' }).first().click(); // not the bundled sample's tab
         await sleep(300);
         await palette(page, 'Neural Lens: Fit Graph to View');
         await sleep(800);

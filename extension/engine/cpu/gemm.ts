@@ -221,21 +221,27 @@ export interface ConvGeometry {
   OH: number; OW: number;
 }
 
-/** Writes the im2col matrix of the image at x[xOff...] into col[colOff...] (rows colLd apart). */
-export function im2col(x: Float32Array, xOff: number, g: ConvGeometry, col: Float32Array, colOff: number, colLd = g.OH * g.OW): void {
+/**
+ * Writes the im2col matrix of the image at x[xOff...] into col[colOff...] (rows colLd apart).
+ * With count > 1, that many consecutive images (C*H*W apart) go side by side: image n to
+ * columns colOff + n*OH*OW (so colLd >= count*OH*OW); the native path splits them over threads.
+ */
+export function im2col(x: Float32Array, xOff: number, g: ConvGeometry, col: Float32Array, colOff: number, colLd = g.OH * g.OW, count = 1): void {
   if (useNative && native) {
-    native.im2col(x, xOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, col, colOff, colLd);
+    native.im2col(x, xOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, col, colOff, colLd, count);
   } else {
-    im2colJs(x, xOff, g, col, colOff, colLd);
+    const img = g.C * g.H * g.W, P = g.OH * g.OW;
+    for (let n = 0; n < count; n++) im2colJs(x, xOff + n * img, g, col, colOff + n * P, colLd);
   }
 }
 
-/** Adds the columns back into the image: x[xOff...] += col2im(col). The caller zeroes x first. */
-export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, x: Float32Array, xOff: number, colLd = g.OH * g.OW): void {
+/** Adds the columns back into the image(s): x[xOff...] += col2im(col); count as for im2col. The caller zeroes x first. */
+export function col2im(col: Float32Array, colOff: number, g: ConvGeometry, x: Float32Array, xOff: number, colLd = g.OH * g.OW, count = 1): void {
   if (useNative && native) {
-    native.col2im(col, colOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, x, xOff, colLd);
+    native.col2im(col, colOff, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW, x, xOff, colLd, count);
   } else {
-    col2imJs(col, colOff, g, x, xOff, colLd);
+    const img = g.C * g.H * g.W, P = g.OH * g.OW;
+    for (let n = 0; n < count; n++) col2imJs(col, colOff + n * P, g, x, xOff + n * img, colLd);
   }
 }
 
@@ -391,6 +397,18 @@ export function colSums(A: Float32Array, aOff: number, M: number, N: number, lda
   for (let i = 0; i < M; i++) {
     const r = aOff + i * lda;
     for (let j = 0; j < N; j++) out[j] += A[r + j];
+  }
+}
+
+/** dst[b, a, p] = src[a, b, p] for an [A, B, P] array: [M, N, P] GEMM results to NCHW and back. */
+export function swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array): void {
+  if (useNative && native) { native.swapAxes01(src, A, B, P, dst); return; }
+  if (A * B * P > src.length || A * B * P > dst.length) throw new RangeError('swapAxes01: src or dst is shorter than A*B*P');
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      const s = (a * B + b) * P, d = (b * A + a) * P;
+      for (let p = 0; p < P; p++) dst[d + p] = src[s + p];
+    }
   }
 }
 

@@ -22,12 +22,12 @@ export interface NativeKernels {
   im2col(
     x: Float32Array, xOff: number, C: number, H: number, W: number, kh: number, kw: number,
     sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
-    col: Float32Array, colOff: number, colLd: number,
+    col: Float32Array, colOff: number, colLd: number, count?: number,
   ): void;
   col2im(
     col: Float32Array, colOff: number, C: number, H: number, W: number, kh: number, kw: number,
     sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number,
-    x: Float32Array, xOff: number, colLd: number,
+    x: Float32Array, xOff: number, colLd: number, count?: number,
   ): void;
   setThreads(n: number): void;
   /** SGD with momentum/dampening/Nesterov/weight decay, in place (PyTorch's rule, float32). */
@@ -39,6 +39,8 @@ export interface NativeKernels {
   biasAct(C: Float32Array, cOff: number, M: number, N: number, ldc: number, bias: Float32Array | null, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   colSums(A: Float32Array, aOff: number, M: number, N: number, lda: number, out: Float32Array, beta: number): void;
+  /** dst[b, a, p] = src[a, b, p] for an [A, B, P] array (src and dst distinct). */
+  swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array): void;
   /** 2-D max pooling, no padding or dilation, every window inside the image; idx = flat offsets into x. */
   maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH: number, OW: number, kh: number, kw: number,
     sh: number, sw: number, y: Float32Array, idx: Float64Array): void;
@@ -113,7 +115,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'maxPool2d', 'scatterAdd', 'channelSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

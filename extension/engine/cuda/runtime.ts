@@ -23,8 +23,14 @@ export function kernelSource(): { source: string; dir: string } {
 export class DeviceBuffer {
   /** Host copy once read (shared by reshaped views); re-uploaded before the next device use. */
   host?: ArrayBufferView;
-  constructor(readonly rt: CudaRuntime, readonly ptr: number, readonly bytes: number) {
-    rt.registry.register(this, { ptr, bytes });
+  /** A view (parent set) shares its parent's memory and keeps it alive; only owners are freed. */
+  constructor(readonly rt: CudaRuntime, readonly ptr: number, readonly bytes: number, readonly parent?: DeviceBuffer) {
+    if (!parent) rt.track(this);
+  }
+  /** `bytes` bytes at `offset` of this buffer (e.g. one batch of a dataset kept on the device). */
+  view(offset: number, bytes: number): DeviceBuffer {
+    if (offset < 0 || offset + bytes > this.bytes) throw new RangeError(`view [${offset}, ${offset + bytes}) outside a ${this.bytes}-byte buffer`);
+    return new DeviceBuffer(this.rt, this.ptr + offset, bytes, this);
   }
   /** The pointer for a kernel, after pushing a host copy that may have been changed in place. */
   devicePtr(): number {
@@ -33,8 +39,13 @@ export class DeviceBuffer {
   }
 }
 
+interface Allocation { ptr: number; bytes: number; ref: WeakRef<DeviceBuffer> }
+
 export class CudaRuntime {
-  readonly registry: FinalizationRegistry<{ ptr: number; bytes: number }>;
+  readonly registry: FinalizationRegistry<Allocation>;
+  private live = new Set<Allocation>();
+  /** Above this many live bytes an allocation first reclaims dead tensors' memory. */
+  private softLimit: number;
   private funcs = new Map<string, number>();
   private tables = new Map<string, DeviceBuffer>();
   readonly module: number;
@@ -42,7 +53,8 @@ export class CudaRuntime {
   liveBytes = 0;
 
   constructor(readonly addon: CudaAddon, readonly info: AddonStatus, options: string[] = []) {
-    this.registry = new FinalizationRegistry(({ ptr, bytes }) => { this.liveBytes -= bytes; addon.free(ptr, bytes); });
+    this.registry = new FinalizationRegistry((a) => this.release(a));
+    this.softLimit = Number(process.env.NEURAL_LENS_CUDA_SOFT_LIMIT) || Math.max(2 ** 30, (info.totalMem ?? 16 * 2 ** 30) * 0.5);
     const { source } = kernelSource();
     this.module = addon.compile(source, 'neural_lens_kernels.cu', options);
     this.maxGrid = Math.max(1, (info.smCount ?? 80) * 16);
@@ -56,19 +68,48 @@ export class CudaRuntime {
 
   alloc(bytes: number): DeviceBuffer {
     const b = Math.max(4, bytes);
+    if (this.liveBytes + b > this.softLimit) this.reclaim();
     let ptr: number;
     try {
       ptr = this.addon.alloc(b);
     } catch (e) {
-      // Buffers of dead tensors are freed by finalizers, which only run between tasks;
-      // a forced collection (node --expose-gc) frees them now.
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) throw new Error(`${(e as Error).message} (${(this.liveBytes / 2 ** 20).toFixed(0)} MiB live; run node with --expose-gc to let the backend reclaim dead tensors)`);
-      gc();
+      if (this.reclaim() === 0) {
+        throw new Error(`${(e as Error).message} (${(this.liveBytes / 2 ** 20).toFixed(0)} MiB held by live tensors${gcFn() ? '' : '; node --expose-gc lets the backend reclaim dead ones sooner'})`);
+      }
       ptr = this.addon.alloc(b);
     }
-    this.liveBytes += b;
     return new DeviceBuffer(this, ptr, b);
+  }
+
+  /** Called by each new owning DeviceBuffer. */
+  track(buf: DeviceBuffer): void {
+    const a: Allocation = { ptr: buf.ptr, bytes: buf.bytes, ref: new WeakRef(buf) };
+    this.live.add(a);
+    this.liveBytes += a.bytes;
+    this.registry.register(buf, a, a);
+  }
+
+  private release(a: Allocation): void {
+    if (!this.live.delete(a)) return;
+    this.liveBytes -= a.bytes;
+    this.addon.free(a.ptr, a.bytes);
+  }
+
+  /**
+   * Frees now the memory of buffers already collected whose finalizers have not run yet
+   * (they only run between tasks), after a full collection when node runs with --expose-gc.
+   * Returns the bytes freed. Stream-ordered frees keep queued kernels safe.
+   */
+  reclaim(): number {
+    gcFn()?.();
+    let freed = 0;
+    for (const a of this.live) {
+      if (a.ref.deref()) continue;
+      this.registry.unregister(a);
+      freed += a.bytes;
+      this.release(a);
+    }
+    return freed;
   }
 
   /** 1-D launch over n elements with a grid-stride loop. */
@@ -100,6 +141,8 @@ export class CudaRuntime {
     return t;
   }
 }
+
+const gcFn = () => (globalThis as { gc?: () => void }).gc;
 
 let runtime: CudaRuntime | undefined;
 let failure: string | undefined;

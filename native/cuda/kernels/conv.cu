@@ -29,15 +29,6 @@ NL_EXTERN void col2im(const float *col, float *x, const int *table, int nImg, in
   }
 }
 
-// y[n][c][s] += bias[c], then optional ReLU (a convolution's epilogue when the GEMM ran per image).
-NL_EXTERN void bias_channels(float *y, const float *bias, long long n, int C, int S, int relu) {
-  NL_FOR(i, n) {
-    int c = (int)((i / S) % C);
-    float v = y[i] + (bias ? bias[c] : 0.f);
-    y[i] = relu ? (v > 0.f ? v : 0.f) : v;
-  }
-}
-
 // MaxPool: thread per (nc, p). idx is the flat index into x (int32 storage of int64).
 NL_EXTERN void maxpool(const float *x, float *y, int *idx, const int *table, int NC, int KK, int P, int inSize) {
   long long n = (long long)NC * P;

@@ -1,4 +1,4 @@
-// Broadcasting binary ops, unary maps and their fused gradients, Where, Cast, Fill.
+// Broadcasting binary ops (and Expand), unary maps and their fused gradients, Cast, Fill.
 // Shapes are padded to rank 6 by the host; strides are 0 on broadcast dimensions.
 
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_LT, B_GT, B_FIRST };
@@ -40,11 +40,6 @@ NL_EXTERN void binary_bcast(int op, const float *a, const float *b, float *out, 
     }
     out[i] = nl_binary(op, a[ia], b[ib]);
   }
-}
-
-// Where(c, x, y) with c, x, y already broadcast to out's shape by the host (Expand).
-NL_EXTERN void where_flat(const float *c, const float *x, const float *y, float *out, long long n) {
-  NL_FOR(i, n) out[i] = c[i] != 0.f ? x[i] : y[i];
 }
 
 enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_ERF, U_RECIP, U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_GELU, U_GELU_TANH, U_CLIP, U_SIGN };

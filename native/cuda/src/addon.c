@@ -50,10 +50,15 @@ static const char *cuErr(CUresult r) {
 
 static int loadDriver(void) {
   void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h) h = dlopen("libcuda.so", RTLD_NOW | RTLD_LOCAL);
   if (!h) {
-    snprintf(reason, sizeof reason, "CUDA not available: libcuda.so.1 not found (no NVIDIA driver): %s", dlerror());
-    return 0;
+    char first[300];
+    const char *e = dlerror();
+    snprintf(first, sizeof first, "%s", e ? e : "dlopen failed");
+    h = dlopen("libcuda.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      snprintf(reason, sizeof reason, "CUDA not available: libcuda.so.1 not found (no NVIDIA driver): %s", first);
+      return 0;
+    }
   }
   LOAD(h, cu, Init, "cuInit", 1);
   LOAD(h, cu, DriverGetVersion, "cuDriverGetVersion", 1);
@@ -230,7 +235,7 @@ static napi_value Compile(napi_env env, napi_callback_info info) {
   char optBuf[32][256];
   int n = 0;
   char arch[64];
-  snprintf(arch, sizeof arch, "--gpu-arch=compute_%d%d", ccMajor, ccMinor);
+  snprintf(arch, sizeof arch, "-arch=compute_%d%d", ccMajor, ccMinor);
   opts[n++] = arch;
   opts[n++] = "--std=c++17";
   for (uint32_t i = 0; i < nopt; i++) {

@@ -19,7 +19,7 @@ function fakeRuntime() {
     copy(dst: number, src: number, n: number) { mem.get(dst)!.set(mem.get(src)!.subarray(0, n)); },
   };
   const rt = {
-    addon, registry: new FinalizationRegistry(() => {}),
+    addon, track() {},
     alloc(bytes: number) { const p = next; next += bytes + 256; mem.set(p, new Uint8Array(bytes)); return new DeviceBuffer(rt as unknown as CudaRuntime, p, bytes); },
   };
   return { rt: rt as unknown as CudaRuntime, mem, stats };

@@ -14,7 +14,7 @@ import { Trainer } from '../../../extension/training/trainer';
 import type { OptimizerConfig } from '../../../extension/training/optimizers';
 import { cudaStatus } from '../../../extension/engine/cuda/status';
 
-const dir = path.resolve(__dirname, '../../fixtures/torch');
+const dir = process.env.NEURAL_LENS_TORCH_FIXTURES ?? path.resolve(__dirname, '../../fixtures/torch');
 const file = path.join(dir, 'trajectories.json');
 const status = cudaStatus();
 

@@ -8,14 +8,25 @@
 // the forward's col is kept for the filter gradient of the same input, which comes next in
 // training; a different input (another layer of the same shape) just unfolds again.
 
-import { biasAct, col2im, im2col, sgemm, type ConvGeometry as Geo2d } from '../gemm';
+import { allocArray, allocFloat32Uninit, storageGeneration } from '../../tensor';
+import { biasAct, col2im, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
 
 /** Most floats one chunk's col may hold (32 MiB); bigger batches are done in chunks. */
-const COL_CAP = 8 << 20;
+let COL_CAP = 8 << 20;
+
+/** Sets the chunk limit (floats) and returns the old one; tests use it to exercise chunking. */
+export function setConvColumnCap(floats: number): number {
+  const old = COL_CAP;
+  COL_CAP = Math.max(1, floats);
+  return old;
+}
 
 export interface Conv2dDims { N: number; C: number; H: number; W: number; M: number; OH: number; OW: number; kh: number; kw: number }
 
-interface LayerCache { col: Float32Array; colOf?: Float32Array; dyT: Float32Array; dyTOf?: Float32Array }
+interface LayerCache {
+  col: Float32Array; colOf?: Float32Array; colGen: number;
+  dyT: Float32Array; dyTOf?: Float32Array; dyTGen: number;
+}
 
 const layers = new Map<string, LayerCache>();
 let scratch = new Float32Array(0);
@@ -24,7 +35,7 @@ function layer(key: string): LayerCache {
   let c = layers.get(key);
   if (!c) {
     if (layers.size > 64) layers.clear();
-    c = { col: new Float32Array(0), dyT: new Float32Array(0) };
+    c = { col: new Float32Array(0), colGen: -1, dyT: new Float32Array(0), dyTGen: -1 };
     layers.set(key, c);
   }
   return c;
@@ -52,8 +63,7 @@ function plan(d: Conv2dDims, strides: number[], pads: number[], dilations: numbe
 
 /** Unfolds images n0 … n0+nb−1 of X into col (rows nb·P apart). */
 function unfold(X: Float32Array, n0: number, nb: number, p: ReturnType<typeof plan>, col: Float32Array): void {
-  const ld = nb * p.P;
-  for (let i = 0; i < nb; i++) im2col(X, (n0 + i) * p.img, p.g, col, i * p.P, ld);
+  im2col(X, n0 * p.img, p.g, col, 0, nb * p.P, nb);
 }
 
 /**
@@ -62,11 +72,18 @@ function unfold(X: Float32Array, n0: number, nb: number, p: ReturnType<typeof pl
  * refilled between calls can never yield a stale col beyond one forward/backward pair.
  */
 function batchCol(c: LayerCache, X: Float32Array, p: ReturnType<typeof plan>, N: number, reuse: boolean): Float32Array {
-  if (reuse && c.colOf === X) { c.colOf = undefined; return c.col; }
+  // (an array recycled since then may hold other data under the same identity: compare generations)
+  if (reuse && c.colOf === X && c.colGen === storageGeneration()) { c.colOf = undefined; return c.col; }
   c.col = grow(c.col, p.R * N * p.P);
   unfold(X, 0, N, p, c.col);
   c.colOf = reuse ? undefined : X;
+  c.colGen = storageGeneration();
   return c.col;
+}
+
+/** Images n0 … n0+cnt−1 of an [N, …] array, `per` floats each. */
+function chunk(Y: Float32Array, n0: number, cnt: number, per: number): Float32Array {
+  return Y.subarray(n0 * per, (n0 + cnt) * per);
 }
 
 export function conv2dForward(
@@ -74,7 +91,7 @@ export function conv2dForward(
   d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  const Y = new Float32Array(d.N * M * P);
+  const Y = allocFloat32Uninit(d.N * M * P); // every image is written by swapAxes01
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;
@@ -85,13 +102,8 @@ export function conv2dForward(
     // the bias rides in C (beta = 1): the GEMM adds it after its dot products, as a separate add would
     if (bias) for (let m = 0; m < M; m++) out.fill(bias[m], m * cols, (m + 1) * cols);
     sgemm(false, false, M, cols, R, 1, Wt, 0, R, col, 0, cols, bias ? 1 : 0, out, 0, cols);
-    // [M, cnt, P] → [cnt, M, P]: block copies
-    for (let m = 0; m < M; m++) {
-      for (let i = 0; i < cnt; i++) {
-        const src = m * cols + i * P;
-        Y.set(out.subarray(src, src + P), ((n0 + i) * M + m) * P);
-      }
-    }
+    // [M, cnt, P] → [cnt, M, P]
+    swapAxes01(out, M, cnt, P, chunk(Y, n0, cnt, M * P));
   }
   if (relu && Y.length) biasAct(Y, 0, 1, Y.length, Y.length, null, true);
   return Y;
@@ -102,30 +114,27 @@ export function conv2dForward(
  * leaves it for the filter gradient of the same dy, which takes it once.
  */
 function transposeDy(c: LayerCache, dY: Float32Array, n0: number, cnt: number, M: number, P: number, keep: boolean, take: boolean): Float32Array {
-  if (take && c.dyTOf === dY) { c.dyTOf = undefined; return c.dyT; }
+  if (take && c.dyTOf === dY && c.dyTGen === storageGeneration()) { c.dyTOf = undefined; return c.dyT; }
   const cols = cnt * P;
   c.dyT = grow(c.dyT, M * cols);
-  const t = c.dyT;
-  for (let i = 0; i < cnt; i++) for (let m = 0; m < M; m++) {
-    const src = ((n0 + i) * M + m) * P;
-    t.set(dY.subarray(src, src + P), m * cols + i * P);
-  }
+  swapAxes01(chunk(dY, n0, cnt, M * P), cnt, M, P, c.dyT);
   c.dyTOf = keep ? dY : undefined;
-  return t;
+  c.dyTGen = storageGeneration();
+  return c.dyT;
 }
 
 export function conv2dBackpropInput(
   dY: Float32Array, Wt: Float32Array, d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  const dX = new Float32Array(d.N * p.img);
+  const dX = allocArray('float32', d.N * p.img) as Float32Array;
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;
     const dyT = transposeDy(c, dY, n0, cnt, M, P, cnt === d.N, false);
     const dcol = tmp(R * cols);
     sgemm(true, false, R, cols, M, 1, Wt, 0, R, dyT, 0, cols, 0, dcol, 0, cols);
-    for (let i = 0; i < cnt; i++) col2im(dcol, i * P, p.g, dX, (n0 + i) * p.img, cols);
+    col2im(dcol, 0, p.g, dX, n0 * p.img, cols, cnt);
   }
   return dX;
 }
@@ -134,7 +143,7 @@ export function conv2dBackpropFilter(
   X: Float32Array, dY: Float32Array, d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  const dW = new Float32Array(M * R);
+  const dW = allocFloat32Uninit(M * R); // the first chunk's GEMM has beta = 0
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;

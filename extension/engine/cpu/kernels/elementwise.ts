@@ -2,7 +2,7 @@
 // gradients, Cast, Fill and Expand.
 
 import { biasAct, reluGrad } from '../gemm';
-import { allocArray, isFloat, sizeOf, Tensor, type DType, type TypedArray } from '../../tensor';
+import { allocArray, allocFloat32Uninit, isFloat, sizeOf, Tensor, type DType, type TypedArray } from '../../tensor';
 import { roundToBf16, roundToHalf } from '../../float16';
 import { erf } from './math';
 
@@ -150,7 +150,8 @@ export function unaryKernel(name: string) {
   return ([x]: Tensor[], attrs: UnaryAttrs = {}): Tensor => {
     if (name === 'Relu' && x.data instanceof Float32Array) {
       // native (or plain-loop) pass instead of a closure call per element
-      const out = new Float32Array(x.data);
+      const out = allocFloat32Uninit(x.size);
+      out.set(x.data);
       if (out.length) biasAct(out, 0, 1, out.length, out.length, null, true);
       return new Tensor(x.dtype, x.shape, out);
     }
@@ -168,11 +169,12 @@ export interface UnaryGradAttrs extends UnaryAttrs { op: string }
  * Erf, Clip, Abs) or the forward output y (Sigmoid, Tanh, Sqrt, Exp, Reciprocal).
  */
 export function unaryGradKernel([dy, t]: Tensor[], at: UnaryGradAttrs): Tensor {
-  const D = dy.data, T = t.data, n = dy.size, out = allocArray(dy.dtype, n);
-  if (at.op === 'Relu' && D instanceof Float32Array && T instanceof Float32Array && T.length === n) {
-    reluGrad(D, T, out as Float32Array);
-    return new Tensor(dy.dtype, dy.shape, out);
+  if (at.op === 'Relu' && dy.data instanceof Float32Array && t.data instanceof Float32Array && t.size === dy.size) {
+    const dx = allocFloat32Uninit(dy.size); // reluGrad writes every element
+    reluGrad(dy.data, t.data, dx);
+    return new Tensor(dy.dtype, dy.shape, dx);
   }
+  const D = dy.data, T = t.data, n = dy.size, out = allocArray(dy.dtype, n);
   switch (at.op) {
     case 'Relu': for (let i = 0; i < n; i++) out[i] = T[i] > 0 ? D[i] : 0; break;
     case 'LeakyRelu': { const a = at.alpha ?? 0.01; for (let i = 0; i < n; i++) out[i] = T[i] > 0 ? D[i] : a * D[i]; break; }

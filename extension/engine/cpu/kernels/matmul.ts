@@ -1,6 +1,6 @@
 // MatMul (numpy semantics: 1-D promotion, broadcast batch dims) and Gemm, both on gemm().
 
-import { allocArray, sizeOf, Tensor } from '../../tensor';
+import { allocArray, allocFloat32Uninit, sizeOf, Tensor } from '../../tensor';
 import { gemm } from '../matmulKernel';
 import { biasAct } from '../gemm';
 import { broadcastShapes, broadcastStrides, binaryLoop } from './elementwise';
@@ -49,7 +49,7 @@ export function gemmKernel([a, b, c]: Tensor[], { transA = false, transB = false
   const A = a.data as F, B = b.data as F;
   if (A instanceof Float32Array && B instanceof Float32Array && (!c || isRowBias(c, N, beta))) {
     // the dense-layer case: GEMM, then bias (+ ReLU) in one epilogue pass
-    const out = new Float32Array(M * N);
+    const out = allocFloat32Uninit(M * N); // beta = 0: the GEMM writes every element
     gemm(transA, transB, M, N, K, alpha, A, 0, a.shape[1], B, 0, b.shape[1], 0, out, 0, N);
     if ((c || relu) && out.length) biasAct(out, 0, M, N, N, c ? (c.data as Float32Array) : null, relu);
     return new Tensor(a.dtype, [M, N], out);

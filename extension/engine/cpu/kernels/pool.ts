@@ -1,6 +1,6 @@
 // N-d max/average pooling and their gradients, on the same offset tables as im2col.
 
-import { allocArray, sizeOf, Tensor } from '../../tensor';
+import { allocArray, allocFloat32Uninit, sizeOf, Tensor } from '../../tensor';
 import { maxPool2d, scatterAdd } from '../gemm';
 import { offsetTable, type ConvGeometry } from './conv';
 
@@ -41,7 +41,7 @@ export function maxPoolKernel([x]: Tensor[], a: PoolAttrs): Tensor[] {
     // every window inside the image (no padding; ceil_mode may not run past the edge)
     if ((OH - 1) * sh + kh <= H && (OW - 1) * sw + kw <= W && OH > 0 && OW > 0) {
       if (x.data instanceof Float32Array) {
-        const Y = new Float32Array(N * C * OH * OW), I = new Float64Array(Y.length);
+        const Y = allocFloat32Uninit(N * C * OH * OW), I = new Float64Array(Y.length);
         maxPool2d(x.data, N * C, H, W, OH, OW, kh, kw, sh, sw, Y, I);
         return [new Tensor(x.dtype, yShape, Y), new Tensor('int64', yShape, I)];
       }

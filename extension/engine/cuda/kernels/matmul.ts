@@ -58,7 +58,7 @@ export function matMulKernel(inputs: Tensor[], attrs: MatMulAttrs = {}): Tensor 
 }
 
 export function gemmKernel(inputs: Tensor[], attrs: GemmAttrs): Tensor {
-  const [a, b, c] = inputs, { transA = false, transB = false, alpha = 1, beta = 1 } = attrs;
+  const [a, b, c] = inputs, { transA = false, transB = false, alpha = 1, beta = 1, activation } = attrs;
   if (!inputs.every((t) => !t || t.dtype === 'float32') || a.rank !== 2 || b.rank !== 2) return cpuKernel(K.Gemm)(inputs, attrs) as Tensor;
   const M = transA ? a.shape[1] : a.shape[0], Kd = transA ? a.shape[0] : a.shape[1];
   const N = transB ? b.shape[0] : b.shape[1], Kb = transB ? b.shape[1] : b.shape[0];
@@ -73,7 +73,7 @@ export function gemmKernel(inputs: Tensor[], attrs: GemmAttrs): Tensor {
     transA, transB, M, N, K: Kd, alpha,
     A: ptrOf(r, a), lda: a.shape[1], B: ptrOf(r, b), ldb: b.shape[1],
     beta: useC && !rowBias ? beta : 0, C, ldc: N,
-    bias: rowBias ? ptrOf(r, c!) : 0, biasMode: rowBias ? 2 : 0,
+    bias: rowBias ? ptrOf(r, c!) : 0, biasMode: rowBias ? 2 : 0, relu: activation === 'Relu',
   });
   return out;
 }
