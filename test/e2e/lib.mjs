@@ -46,11 +46,20 @@ export async function openWorkbench(page, folder) {
 const quickInput = (page) => page.locator('.quick-input-widget input');
 
 export async function palette(page, text, { pick = text } = {}) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  await quickInput(page).waitFor({ state: 'visible' });
-  await quickInput(page).fill('>' + text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 15000 });
+  // Right after the workbench loads, extension contributions may not be registered yet and an
+  // open palette does not refresh its list: reopen it (three tries) rather than wait on a stale one.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await quickInput(page).waitFor({ state: 'visible' });
+    await quickInput(page).fill('>' + text);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 10000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
