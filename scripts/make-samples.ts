@@ -7,21 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { onnx } from '../extension/onnx/proto/onnx.pb.js';
+import { mulberry32 } from '../extension/engine/rng';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const outDir = path.resolve(__dirname, '../media/samples');
-
-/** mulberry32: a tiny seeded PRNG, so the samples are byte-identical on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniformTensor(name: string, dims: number[], fanIn: number, rand: () => number): onnx.ITensorProto {
   const n = dims.reduce((a, b) => a * b, 1);
@@ -70,7 +59,7 @@ function relu(name: string, x: string, y: string): onnx.INodeProto {
 }
 
 function mnistMlp(): Uint8Array {
-  const rand = rng(1);
+  const rand = mulberry32(1);
   const sizes = [784, 256, 128, 10];
   const initializer: onnx.ITensorProto[] = [];
   const node: onnx.INodeProto[] = [];
@@ -99,7 +88,7 @@ function mnistMlp(): Uint8Array {
 }
 
 function mnistCnn(): Uint8Array {
-  const rand = rng(2);
+  const rand = mulberry32(2);
   const initializer = [
     uniformTensor('conv1.weight', [8, 1, 3, 3], 9, rand),
     uniformTensor('conv1.bias', [8], 9, rand),

@@ -5,23 +5,12 @@
  * Loop, a model-local function and an unknown op.
  */
 import { onnx } from '../../extension/onnx/proto/onnx.pb.js';
+import { mulberry32 } from '../../extension/engine/rng';
 
 type Dim = number | string;
 const FLOAT = 1;
 const INT64 = 7;
 const A = { FLOAT: 1, INT: 2, STRING: 3, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Attr = onnx.AttributeProto.$Properties;
 export const attr = {
@@ -49,7 +38,7 @@ export class GraphBuilder {
   private rand: () => number;
 
   constructor(seed = 1) {
-    this.rand = rng(seed);
+    this.rand = mulberry32(seed);
   }
 
   input(name: string, shape: Dim[]): string {

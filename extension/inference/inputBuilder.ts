@@ -4,6 +4,7 @@
 import type { Dim, TensorInfo } from '../../shared/protocol';
 import { imageTargetFor, imageToTensor, type Normalization, type RgbaImage } from './imageInput';
 import { InferenceError, elementCount, type HostTensor } from './types';
+import { mulberry32 } from '../engine/rng';
 
 export interface ResolvedDims {
   dims: number[];
@@ -31,22 +32,10 @@ export function resolveDims(shape: readonly Dim[] | undefined, given: Record<str
   return { dims, ask };
 }
 
-/** mulberry32: seeded, so "random input" is reproducible between runs and backends. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random values of `elemType`: floats uniform in [0, 1), integers in 0..9, bools 0/1. */
 export function randomTensor(elemType: string, dims: number[], seed = 42): HostTensor {
   const n = elementCount(dims);
-  const r = rng(seed);
+  const r = mulberry32(seed);
   switch (elemType) {
     case 'float32': case 'float16': case 'bfloat16': return { dims, elemType, data: Float32Array.from({ length: n }, r) };
     case 'float64': return { dims, elemType, data: Float64Array.from({ length: n }, r) };
