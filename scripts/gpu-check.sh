@@ -7,6 +7,7 @@
 #   2. every op forward/backward on CUDA vs the CPU backend (test/unit/cuda/cudaParity)
 #   3. the PyTorch-trajectory fixtures on CUDA (test/unit/cuda/torchTrajectoryCuda)
 #   4. bench rows: engine-CUDA vs PyTorch CUDA, MLP / LeNet-5 / ResNet-18-sized, batch 64/256
+#      (fp32), then the engine with its TF32 tensor-core GEMM
 #   5. ONNX Runtime CUDA execution provider: loads or the exact error; latency vs CPU
 # GPU_CHECK_SKIP="bench ort" skips steps; GPU_CHECK_SECONDS sets the bench round length.
 set -uo pipefail
@@ -65,7 +66,7 @@ log "1. status"
 timeout 120 "$NODE" "$work/status.cjs" || { log "CUDA backend not usable here; stopping"; exit 1; }
 
 if ! skip parity; then
-  log "2. op parity: CUDA vs CPU backend, forward + backward (1e-4 relative; fp32 GEMM, no TF32)"
+  log "2. op parity: CUDA vs CPU backend, forward + backward (1e-4 relative; TF32 GEMM cases at 1e-2)"
   timeout 240 "$NODE" --expose-gc --test --test-reporter=dot "$work/cudaParity.test.cjs" 2>&1 | tail -60
 fi
 if ! skip trajectory; then
@@ -76,6 +77,8 @@ if ! skip bench; then
   log "4. bench: engine-CUDA vs PyTorch CUDA"
   timeout 300 "$NODE" --expose-gc "$work/benchCuda.cjs" --seconds "${GPU_CHECK_SECONDS:-1.5}" \
     --torch-script "$root/bench/cuda/torch_cuda.py" ${OUT:+--json "$OUT/bench-cuda.json"}
+  log "4b. bench: engine-CUDA with TF32 tensor-core GEMM (ResNet-18-sized, LeNet-5)"
+  timeout 150 "$NODE" --expose-gc "$work/benchCuda.cjs" --tf32 --no-torch --rows lenet:256,resnet18:64,resnet18:256 --seconds "${GPU_CHECK_SECONDS:-1.5}"
 fi
 if ! skip ort; then
   log "5. ONNX Runtime CUDA execution provider"

@@ -5,12 +5,13 @@
 // warm-up first, then the best of two rounds of about --seconds each; ratios printed.
 //
 // Options: --rows mlp:64,resnet18:256  --seconds S  --json FILE  --torch-script PATH
+//          --tf32 (engine GEMMs on TF32 tensor cores; PyTorch keeps its defaults)  --no-torch
 // PyTorch: NEURAL_LENS_TORCH_PYTHON or python3 (with a CUDA build of torch).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cudaSynchronize } from '../../extension/engine/cuda/backend';
+import { cudaBackend, cudaSynchronize, setCudaTf32 } from '../../extension/engine/cuda/backend';
 import { cudaStatus, cudaStatusLine } from '../../extension/engine/cuda/status';
 import { DeviceTensor, upload } from '../../extension/engine/cuda/deviceTensor';
 import { getRuntime } from '../../extension/engine/cuda/runtime';
@@ -23,7 +24,7 @@ interface Row { model: BenchModel; batch: number }
 interface Result extends Row { samplesPerSec: number; finalLoss: number }
 
 function args() {
-  const o = { rows: 'mlp:64,mlp:256,lenet:64,lenet:256,resnet18:64,resnet18:256', seconds: 1.5, json: '', torchScript: path.join(__dirname, 'torch_cuda.py') };
+  const o = { rows: 'mlp:64,mlp:256,lenet:64,lenet:256,resnet18:64,resnet18:256', seconds: 1.5, json: '', torchScript: path.join(__dirname, 'torch_cuda.py'), tf32: false, torch: true };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const v = () => a[++i] ?? '';
@@ -31,6 +32,8 @@ function args() {
     else if (a[i] === '--seconds') o.seconds = Number(v());
     else if (a[i] === '--json') o.json = v();
     else if (a[i] === '--torch-script') o.torchScript = v();
+    else if (a[i] === '--tf32') o.tf32 = true;
+    else if (a[i] === '--no-torch') o.torch = false;
     else throw new Error(`unknown option ${a[i]}`);
   }
   return { ...o, rowList: o.rows.split(',').map((r) => { const [m, b] = r.split(':'); return { model: m as BenchModel, batch: Number(b) }; }) };
@@ -84,12 +87,14 @@ async function main() {
   const s = cudaStatus();
   console.log(`engine CUDA: ${cudaStatusLine(s)}`);
   if (!s.available) { console.log('skipped: no CUDA here'); return; }
+  cudaBackend();
+  console.log(`engine GEMM: ${setCudaTf32(o.tf32) ? 'TF32 tensor cores (mma.m16n8k8)' : 'fp32 SIMT'}`);
   const engine: Result[] = [];
   for (const row of o.rowList) {
     try { engine.push(await engineRow(row, o.seconds)); } catch (e) { console.log(`engine ${row.model}:${row.batch} failed: ${(e as Error).message}`); }
     console.log(`engine-cuda ${row.model} b${row.batch}: ${engine.at(-1)?.samplesPerSec.toFixed(0) ?? 'failed'} samples/s`);
   }
-  const torch = torchRows(o.torchScript, o.rows, o.seconds);
+  const torch = o.torch ? torchRows(o.torchScript, o.rows, o.seconds) : { results: [], error: 'skipped (--no-torch)' };
   if (torch.error) console.log(`PyTorch CUDA: ${torch.error}`);
   else console.log(`PyTorch CUDA: ${JSON.stringify(torch.header)}`);
   console.log('\nmodel      batch  engine-cuda/s  torch-cuda/s  ratio');

@@ -27,27 +27,28 @@ function crossEntropy(z: Tensor, t: Tensor): LossResult {
   if (!indices && t.size !== z.size) throw new Error(`cross-entropy: targets [${t.shape.join(',')}] fit neither class indices [${[N, ...z.shape.slice(2)].join(',')}] nor probabilities [${z.shape.join(',')}]`);
   let loss = 0, correct = 0;
   const p = new Float64Array(C);
+  // element (n, c, d) is at (n·C + c)·D + d: index arithmetic inline (no closure per element)
   for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) {
-    const at = (c: number) => (n * C + c) * D + d;
+    const base = n * C * D + d;
     let m = -Infinity, arg = 0;
-    for (let c = 0; c < C; c++) if (Z[at(c)] > m) { m = Z[at(c)]; arg = c; }
+    for (let c = 0, o = base; c < C; c++, o += D) if (Z[o] > m) { m = Z[o]; arg = c; }
     let s = 0;
-    for (let c = 0; c < C; c++) { p[c] = Math.exp(Z[at(c)] - m); s += p[c]; }
+    for (let c = 0, o = base; c < C; c++, o += D) { p[c] = Math.exp(Z[o] - m); s += p[c]; }
     const lse = m + Math.log(s);
     if (indices) {
       const k = T[n * D + d];
       if (k < 0 || k >= C) throw new Error(`cross-entropy: label ${k} outside [0, ${C})`);
-      loss += lse - Z[at(k)];
-      for (let c = 0; c < C; c++) G[at(c)] = (p[c] / s - (c === k ? 1 : 0)) / rows;
+      loss += lse - Z[base + k * D];
+      for (let c = 0, o = base; c < C; c++, o += D) G[o] = (p[c] / s - (c === k ? 1 : 0)) / rows;
       if (arg === k) correct++;
     } else {
       let ts = 0, tArg = 0, tMax = -Infinity;
-      for (let c = 0; c < C; c++) {
-        const tv = T[at(c)];
-        ts += tv; loss -= tv * (Z[at(c)] - lse);
+      for (let c = 0, o = base; c < C; c++, o += D) {
+        const tv = T[o];
+        ts += tv; loss -= tv * (Z[o] - lse);
         if (tv > tMax) { tMax = tv; tArg = c; }
       }
-      for (let c = 0; c < C; c++) G[at(c)] = ((p[c] / s) * ts - T[at(c)]) / rows;
+      for (let c = 0, o = base; c < C; c++, o += D) G[o] = ((p[c] / s) * ts - T[o]) / rows;
       if (arg === tArg) correct++;
     }
   }

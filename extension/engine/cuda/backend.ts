@@ -19,3 +19,14 @@ export function cudaBackend(): Backend {
 export function cudaSynchronize(): void {
   getRuntime().addon.sync();
 }
+
+/**
+ * Lets GEMMs and convolutions use tensor cores with TF32 inputs (10-bit mantissa, fp32
+ * accumulation) on sm_80+ GPUs; off by default (also NEURAL_LENS_CUDA_TF32=1). Returns
+ * whether TF32 is now in effect.
+ */
+export function setCudaTf32(on: boolean): boolean {
+  const r = getRuntime();
+  r.tf32 = on;
+  return on && (r.info.ccMajor ?? 0) >= 8;
+}

@@ -51,6 +51,8 @@ export class CudaRuntime {
   readonly module: number;
   readonly maxGrid: number;
   liveBytes = 0;
+  /** GEMMs (MatMul, Gemm, convolutions) on tensor cores with TF32 inputs (sm_80+; opt-in). */
+  tf32 = process.env.NEURAL_LENS_CUDA_TF32 === '1';
 
   constructor(readonly addon: CudaAddon, readonly info: AddonStatus, options: string[] = []) {
     this.registry = new FinalizationRegistry((a) => this.release(a));

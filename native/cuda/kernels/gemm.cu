@@ -62,3 +62,83 @@ NL_EXTERN void __launch_bounds__(256) sgemm(
     }
   }
 }
+
+// The same GEMM on tensor cores with TF32 inputs (sm_80+; fp32 accumulate): opt-in
+// (setCudaTf32 / NEURAL_LENS_CUDA_TF32=1), as TF32 rounds inputs to a 10-bit mantissa.
+// Same tiles and shared-memory staging; 8 warps as 2 (m) × 4 (n), each warp 32×16 as
+// 2×2 mma.m16n8k8 tiles. Fragment layouts per the PTX ISA (g = lane/4, t = lane%4):
+// A a0 (g, t) a1 (g+8, t) a2 (g, t+4) a3 (g+8, t+4); B b0 (k t, n g) b1 (k t+4, n g);
+// C c0 (g, 2t) c1 (g, 2t+1) c2 (g+8, 2t) c3 (g+8, 2t+1).
+__device__ __forceinline__ unsigned nl_tf32(float x) {
+  unsigned r;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+  return r;
+}
+
+NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
+    int transA, int transB, int M, int N, int K, float alpha,
+    const float *A, int lda, long long strideA,
+    const float *B, int ldb, long long strideB,
+    float beta, float *C, int ldc, long long strideC,
+    int nsum, const float *bias, int biasMode, int relu) {
+#if __CUDA_ARCH__ >= 800
+  __shared__ float As[GBK][GBM + 4];
+  __shared__ float Bs[GBK][GBN + 4];
+  int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
+  int wm = (warp >> 2) * 32, wn = (warp & 3) * 16;
+  int m0 = blockIdx.y * GBM, n0 = blockIdx.x * GBN;
+  long long zb = (long long)blockIdx.z * nsum;
+  float acc[2][2][4];
+  for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
+  for (int s = 0; s < nsum; s++) {
+    const float *Ab = A + (zb + s) * strideA, *Bb = B + (zb + s) * strideB;
+    for (int k0 = 0; k0 < K; k0 += GBK) {
+      for (int l = 0; l < 4; l++) {
+        int e = tid + l * 256, m, k, n;
+        if (transA) { k = e / GBM; m = e % GBM; } else { m = e / GBK; k = e % GBK; }
+        int gm = m0 + m, gk = k0 + k;
+        As[k][m] = (gm < M && gk < K) ? (transA ? Ab[(long long)gk * lda + gm] : Ab[(long long)gm * lda + gk]) : 0.f;
+        if (transB) { n = e / GBK; k = e % GBK; } else { k = e / GBN; n = e % GBN; }
+        int gn = n0 + n;
+        gk = k0 + k;
+        Bs[k][n] = (gn < N && gk < K) ? (transB ? Bb[(long long)gn * ldb + gk] : Bb[(long long)gk * ldb + gn]) : 0.f;
+      }
+      __syncthreads();
+      for (int kk = 0; kk < GBK; kk += 8) {
+        unsigned a[2][4], b[2][2];
+        for (int i = 0; i < 2; i++) {
+          int rm = wm + i * 16;
+          a[i][0] = nl_tf32(As[kk + t][rm + g]);
+          a[i][1] = nl_tf32(As[kk + t][rm + g + 8]);
+          a[i][2] = nl_tf32(As[kk + t + 4][rm + g]);
+          a[i][3] = nl_tf32(As[kk + t + 4][rm + g + 8]);
+        }
+        for (int j = 0; j < 2; j++) {
+          int cn = wn + j * 8;
+          b[j][0] = nl_tf32(Bs[kk + t][cn + g]);
+          b[j][1] = nl_tf32(Bs[kk + t + 4][cn + g]);
+        }
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
+          float *c = acc[i][j];
+          asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                       : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                       : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+        }
+      }
+      __syncthreads();
+    }
+  }
+  float *Cb = C + (long long)blockIdx.z * strideC;
+  for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) for (int r = 0; r < 4; r++) {
+    int gm = m0 + wm + i * 16 + g + 8 * (r >> 1), gn = n0 + wn + j * 8 + 2 * t + (r & 1);
+    if (gm >= M || gn >= N) continue;
+    float *c = Cb + (long long)gm * ldc + gn;
+    float v = alpha * acc[i][j][r];
+    if (beta != 0.f) v += beta * *c;
+    if (biasMode == 1) v += bias[gm];
+    else if (biasMode == 2) v += bias[gn];
+    if (relu) v = v > 0.f ? v : 0.f;
+    *c = v;
+  }
+#endif
+}

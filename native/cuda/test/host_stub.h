@@ -7,6 +7,7 @@
 #define __forceinline__ inline
 #define __shared__ static
 #define __launch_bounds__(n)
+#define __CUDA_ARCH__ 900 /* parse the sm_80+ paths too */
 struct nl_dim3 { unsigned x, y, z; };
 extern nl_dim3 threadIdx, blockIdx, blockDim, gridDim;
 void __syncthreads();

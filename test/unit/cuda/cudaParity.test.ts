@@ -2,9 +2,9 @@
 // reference), in float32: one-node graphs through the real Executor, the same inputs and the
 // same output seeds on both. Skips with the reason where CUDA is unavailable.
 //
-// Tolerance: |cuda − cpu| ≤ 1e-4 · max(|cpu|, 1e-2 · max|cpu over the tensor|): 1e-4 relative,
-// with a floor for entries that cancel to near zero (summation order differs on the GPU).
-// All GEMMs here are full fp32 FMA (no TF32), so no separate TF32 tolerance applies.
+// Tolerance (fp32 kernels): |cuda − cpu| ≤ 1e-4 · max(|cpu|, 1e-2 · max|cpu over the tensor|):
+// 1e-4 relative, with a floor for entries that cancel to near zero (summation order differs).
+// The TF32 tensor-core GEMM (opt-in) is checked separately: 1e-2 · max(|cpu|, 0.1 · max|cpu|).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { cpuBackend } from '../../../extension/engine/cpu/backend';
 import { Rng } from '../../../extension/engine/rng';
 import { Tensor } from '../../../extension/engine/tensor';
 import { cudaStatus } from '../../../extension/engine/cuda/status';
-import { compare, opCases, runCase, seedsFor } from './opCases';
+import { compare, opCases, runCase, seedsFor, TF32_RTOL } from './opCases';
 
 const status = cudaStatus();
 const skip = status.available ? false : status.reason;
@@ -28,6 +28,25 @@ for (const c of opCases()) {
     for (const [n, want] of ref.outs) errs.push(compare(`output ${n}`, got.outs.get(n) ?? new Float32Array(), want));
     for (const [n, want] of ref.grads) errs.push(compare(`grad ${n}`, got.grads.get(n) ?? new Float32Array(), want));
     assert.equal(errs.filter((e) => e).join('; '), '');
+  });
+}
+
+// The GEMM-based ops again on the TF32 tensor-core kernel (sm_80+), with the TF32 tolerance.
+for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'].includes(c.op))) {
+  test(`cuda tf32 ≈ cpu: ${c.op} ${c.name ?? JSON.stringify(c.attrs ?? {})}`, { skip }, async (t) => {
+    const { cudaBackend, setCudaTf32 } = await import('../../../extension/engine/cuda/backend');
+    const b = cudaBackend();
+    if (!setCudaTf32(true)) { setCudaTf32(false); t.skip('TF32 needs sm_80+'); return; }
+    try {
+      const seeds = seedsFor(runCase(cpuBackend(), c, undefined).shapes);
+      const ref = runCase(cpuBackend(), c, seeds), got = runCase(b, c, seeds);
+      const errs: string[] = [];
+      for (const [n, want] of ref.outs) errs.push(compare(`output ${n}`, got.outs.get(n) ?? new Float32Array(), want, TF32_RTOL, 0.1));
+      for (const [n, want] of ref.grads) errs.push(compare(`grad ${n}`, got.grads.get(n) ?? new Float32Array(), want, TF32_RTOL, 0.1));
+      assert.equal(errs.filter((e) => e).join('; '), '');
+    } finally {
+      setCudaTf32(false);
+    }
   });
 }
 

@@ -76,3 +76,10 @@ test('the CUDA kernel sources parse as C++ (host compiler, stub CUDA builtins)',
   const r = spawnSync('bash', [path.join(root, 'native/cuda/check-syntax.sh')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr + r.stdout);
 });
+
+test('CLI train --device: cuda without CUDA is an error naming the reason; bad values are usage errors', { skip: cudaStatus().available ? 'CUDA is available here' : false }, async () => {
+  const { run } = await import('../../../extension/cli/train');
+  const mlp = path.join(root, 'media/samples/mnist-mlp.onnx');
+  await assert.rejects(run([mlp, '--data', 'mnist-sample', '--steps', '1', '--device', 'cuda']), /train: The CUDA backend was selected but cannot be used: CUDA not available: /);
+  await assert.rejects(run([mlp, '--data', 'mnist-sample', '--steps', '1', '--device', 'gpu']), /--device must be auto, cpu or cuda/);
+});

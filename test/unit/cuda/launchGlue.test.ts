@@ -39,7 +39,7 @@ function standIn() {
   const view = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   const inside = (p: number) => { for (const [b, m] of allocs) if (p >= b && p < b + m.length) return true; return false; };
   const addon: CudaAddon = {
-    status: () => ({ available: true, reason: '', asyncAlloc: true, graphs: true, smCount: 132 }),
+    status: () => ({ available: true, reason: '', asyncAlloc: true, graphs: true, smCount: 132, ccMajor: 9, ccMinor: 0 }),
     compile: () => 0,
     getFunction: (_m, name) => { if (!sigs.has(name)) throw new Error(`no kernel ${name} in the sources`); names.push(name); return names.length - 1; },
     alloc: (bytes) => { const p = next; next += Math.ceil(bytes / 256) * 256 + 256; allocs.set(p, new Uint8Array(bytes)); return p; },
@@ -85,6 +85,12 @@ test('every CUDA kernel launch matches its kernel (stand-in addon, no GPU)', () 
         failures.push(`${c.op} ${c.name ?? ''}: ${(e as Error).message}`);
       }
     }
+    // and the GEMM-based ops once more on the TF32 tensor-core kernel
+    s.rt.tf32 = true;
+    for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'].includes(c.op))) {
+      try { runCase(backend, c, seedsFor(runCase(backend, c, undefined).shapes)); } catch (e) { failures.push(`tf32 ${c.op} ${c.name ?? ''}: ${(e as Error).message}`); }
+    }
+    s.rt.tf32 = false;
     assert.deepEqual(failures, []);
     assert.deepEqual([...new Set(s.errors)], []);
     // the optimizers are not ops: launch them too

@@ -41,7 +41,10 @@ export function runCase(backend: Backend, c: Case, seeds: Map<string, Tensor> | 
 
 export const RTOL = 1e-4;
 
-export function compare(what: string, got: Float32Array, want: Float32Array): string {
+/** TF32 tolerance: |cuda − cpu| ≤ 1e-2 · max(|cpu|, 0.1 · max|cpu|) (inputs keep a 10-bit mantissa). */
+export const TF32_RTOL = 1e-2;
+
+export function compare(what: string, got: Float32Array, want: Float32Array, rtol = RTOL, floor = 1e-2): string {
   if (got.length !== want.length) return `${what}: length ${got.length} vs ${want.length}`;
   let maxAbs = 0;
   for (const v of want) if (Number.isFinite(v)) maxAbs = Math.max(maxAbs, Math.abs(v));
@@ -49,7 +52,7 @@ export function compare(what: string, got: Float32Array, want: Float32Array): st
     const a = got[i], b = want[i];
     if (Number.isNaN(b) && Number.isNaN(a)) continue;
     if (!Number.isFinite(b) && a === b) continue;
-    if (!(Math.abs(a - b) <= RTOL * Math.max(Math.abs(b), 1e-2 * maxAbs))) return `${what}[${i}]: cuda ${a}, cpu ${b}`;
+    if (!(Math.abs(a - b) <= rtol * Math.max(Math.abs(b), floor * maxAbs))) return `${what}[${i}]: cuda ${a}, cpu ${b}`;
   }
   return '';
 }

@@ -62,10 +62,10 @@ function suite(): void {
     const geo = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
     const x = f32([2, 1, 6, 6], 5), w = f32([2, 1, 3, 3], 6), dy = f32([2, 2, 4, 4], 7);
     convKernel([x, w], geo);
-    const first = convBackpropFilterKernel([x, dy], { ...geo, wShape: w.shape });
+    const first = convBackpropFilterKernel([x, dy], { ...geo, wShape: w.shape.slice() });
     (x.data as Float32Array).set(values(x.size, 9)); // same array, new data, no forward in between
-    const again = convBackpropFilterKernel([x, dy], { ...geo, wShape: w.shape });
-    close(again, convBackpropFilterKernel([f64(x), f64(dy)], { ...geo, wShape: w.shape }), 'filter gradient of the new data');
+    const again = convBackpropFilterKernel([x, dy], { ...geo, wShape: w.shape.slice() });
+    close(again, convBackpropFilterKernel([f64(x), f64(dy)], { ...geo, wShape: w.shape.slice() }), 'filter gradient of the new data');
     assert.notDeepEqual(Array.from(again.data), Array.from(first.data));
   });
 }

@@ -21,7 +21,8 @@ export interface SgemmCall {
 /** Launches sgemm; pointers are device addresses, strides in elements. */
 export function sgemm(c: SgemmCall): void {
   const r = rt();
-  r.launch('sgemm', [Math.ceil(c.N / 64), Math.ceil(c.M / 64), c.batch ?? 1], [256, 1, 1], 'iiiiif' + 'pil' + 'pil' + 'fpil' + 'ipii', [
+  const name = r.tf32 && (r.info.ccMajor ?? 0) >= 8 ? 'sgemm_tf32' : 'sgemm';
+  r.launch(name, [Math.ceil(c.N / 64), Math.ceil(c.M / 64), c.batch ?? 1], [256, 1, 1], 'iiiiif' + 'pil' + 'pil' + 'fpil' + 'ipii', [
     c.transA ? 1 : 0, c.transB ? 1 : 0, c.M, c.N, c.K, c.alpha ?? 1,
     c.A, c.lda, c.strideA ?? 0, c.B, c.ldb, c.strideB ?? 0,
     c.beta ?? 0, c.C, c.ldc, c.strideC ?? 0,
