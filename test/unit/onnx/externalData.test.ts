@@ -122,3 +122,28 @@ test('writer: replacing an external initializer writes it inline; others keep th
   assert.deepEqual(Array.from(embedded.graph.initializers.get('B')!.toFloat32()), [0.5, -0.5, 0.25]);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a model whose external data goes past 2 GB opens and reads its last tensor', async () => {
+  // A sparse 3 GB weights file: only the tensor at its end takes disk space.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nl-ext-big-'));
+  const offset = 3 * 1024 ** 3;
+  const values = Float32Array.from([1.5, -2, 3.25, 4]);
+  const fd = fs.openSync(path.join(dir, 'big.bin'), 'w');
+  try {
+    fs.writeSync(fd, new Uint8Array(values.buffer), 0, 16, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+  assert.ok(fs.statSync(path.join(dir, 'big.bin')).size > 2 ** 31);
+  const file = path.join(dir, 'model.onnx');
+  fs.writeFileSync(file, modelBytes({
+    inputs: [valueInfo('x', FLOAT, ['batch', 4])],
+    outputs: [valueInfo('y', FLOAT, ['batch', 4])],
+    initializers: [externalTensor('B', [4], 'big.bin', offset, 16)],
+    nodes: [node('Add', ['x', 'B'], ['y'])],
+  }));
+  const m = await readModelFile(file);
+  assert.deepEqual(m.warnings, []);
+  assert.deepEqual(Array.from(m.graph.initializers.get('B')!.toFloat32()), Array.from(values));
+  fs.rmSync(dir, { recursive: true });
+});
