@@ -421,22 +421,29 @@ static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
-/* swapAxes01(src, A, B, P, dst): dst[b, a, p] = src[a, b, p] */
+/* swapAxes01(src, A, B, P, dst[, bias, relu]): dst[b, a, p] = src[a, b, p] (+ bias[a], then ReLU) */
 static napi_value js_swap_axes01(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "swapAxes01";
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 5) return range_error(env, fn, "expected 5 arguments");
-  f32view src, dst;
+  if (argc < 5) return range_error(env, fn, "expected 5 to 7 arguments");
+  f32view src, dst, bias = { NULL, 0 };
   long A, B, P;
+  bool relu = false;
+  napi_valuetype bt = napi_undefined, rt = napi_undefined;
+  if (argc > 5) CHECK(napi_typeof(env, argv[5], &bt));
+  if (argc > 6) CHECK(napi_typeof(env, argv[6], &rt));
   if (!get_f32(env, argv[0], &src, fn, "src") || !get_index(env, argv[1], &A, fn, "A") || !get_index(env, argv[2], &B, fn, "B") ||
-      !get_index(env, argv[3], &P, fn, "P") || !get_f32(env, argv[4], &dst, fn, "dst"))
+      !get_index(env, argv[3], &P, fn, "P") || !get_f32(env, argv[4], &dst, fn, "dst") ||
+      (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[5], &bias, fn, "bias")) ||
+      (rt != napi_undefined && !get_bool(env, argv[6], &relu, fn, "relu")))
     return NULL;
+  if (bias.data && (long)bias.length < A) return range_error(env, fn, "bias is shorter than A");
   const double n = (double)A * B * P;
   if (n > (double)src.length || n > (double)dst.length) return range_error(env, fn, "src or dst is shorter than A*B*P");
   if (src.data == dst.data && n > 0) return range_error(env, fn, "src and dst must not be the same array");
-  nl_swap_axes01(src.data, A, B, P, dst.data);
+  nl_swap_axes01(src.data, A, B, P, dst.data, bias.data, relu);
   return NULL;
 }
 

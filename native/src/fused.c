@@ -1,6 +1,8 @@
-/* Fused element-wise helpers for the training loop (optimizer updates and
- * squared norms). Memory-bound loops over every parameter: in JS they cost as
- * much as the MLP's GEMMs; here the compiler vectorises them.
+/* Fused element-wise helpers for the training loop: optimizer updates,
+ * squared norms, dense/conv epilogues, ReLU backward, bias gradients, the
+ * NCHW block transpose and 2-D max pooling. Memory-bound loops: in JS they
+ * cost as much as the MLP's GEMMs; here the compiler vectorises them (AVX2
+ * copies picked at run time) and large ones are split over the GEMM's pool.
  *
  * Arithmetic follows PyTorch's single-tensor optimizers in float32, in the
  * same order as the JS fallbacks in extension/engine/cpu/gemm.ts; built with
@@ -8,6 +10,30 @@
 #include "sgemm.h"
 
 #include <math.h>
+
+/* Splits [0, n) over the pool's threads in chunks of at least `grain` items
+ * (elementwise work: each item's result is independent of the split, so every
+ * thread count gives bit-identical results). Small ranges run inline. */
+typedef void (*nl_range_fn)(void *ctx, long i0, long i1);
+typedef struct { nl_range_fn fn; void *ctx; long n, per; } range_job;
+
+static void range_chunk(void *ctx, int k) {
+  const range_job *j = (const range_job *)ctx;
+  const long i0 = (long)k * j->per, i1 = i0 + j->per < j->n ? i0 + j->per : j->n;
+  if (i0 < i1) j->fn(j->ctx, i0, i1);
+}
+
+static void parallel_for(long n, long grain, nl_range_fn fn, void *ctx) {
+  const int threads = nl_pool_threads();
+  if (threads <= 1 || n < 2 * grain) { fn(ctx, 0, n); return; }
+  long chunks = n / grain;
+  if (chunks > 4L * threads) chunks = 4L * threads;
+  range_job j = { fn, ctx, n, (n + chunks - 1) / chunks };
+  j.per = (j.per + 15) & ~15L; /* whole vectors per chunk */
+  nl_pool_run(range_chunk, &j, (int)((n + j.per - 1) / j.per), threads);
+}
+
+#define NL_GRAIN 32768L
 
 /* Each loop body below is written once (NL_BODY, always inlined) and compiled
  * twice: for the baseline ISA and for AVX2, picked at run time. The AVX2 copy
@@ -100,18 +126,33 @@ NL_AVX2 static void col_sums_avx2(const float *A, long M, long N, long lda, floa
 #define NL_DISPATCH(avx2_call, base_call) base_call
 #endif
 
+typedef struct { float *p; const float *g; float *buf; float lr, mo, da, wd; int ne, fi; } sgd_ctx;
+static void sgd_range(void *c, long i0, long i1) {
+  const sgd_ctx *a = (const sgd_ctx *)c;
+  float *buf = a->mo != 0.0f ? a->buf + i0 : a->buf;
+  NL_DISPATCH(sgd_avx2(a->p + i0, a->g + i0, buf, i1 - i0, a->lr, a->mo, a->da, a->wd, a->ne, a->fi),
+              sgd_body(a->p + i0, a->g + i0, buf, i1 - i0, a->lr, a->mo, a->da, a->wd, a->ne, a->fi));
+}
+
 /* SGD with momentum/dampening/Nesterov/weight decay, PyTorch's rule in float32. */
 void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float momentum, float dampening, float wd,
             int nesterov, int first) {
-  NL_DISPATCH(sgd_avx2(p, g, buf, n, lr, momentum, dampening, wd, nesterov, first),
-              sgd_body(p, g, buf, n, lr, momentum, dampening, wd, nesterov, first));
+  sgd_ctx c = { p, g, buf, lr, momentum, dampening, wd, nesterov, first };
+  parallel_for(n, NL_GRAIN, sgd_range, &c);
+}
+
+typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, wd; int dec; double st; } adam_ctx;
+static void adam_range(void *c, long i0, long i1) {
+  const adam_ctx *a = (const adam_ctx *)c;
+  NL_DISPATCH(adam_avx2(a->p + i0, a->g + i0, a->m + i0, a->v + i0, i1 - i0, a->lr, a->b1, a->b2, a->eps, a->wd, a->dec, a->st),
+              adam_body(a->p + i0, a->g + i0, a->m + i0, a->v + i0, i1 - i0, a->lr, a->b1, a->b2, a->eps, a->wd, a->dec, a->st));
 }
 
 /* Adam (L2 decay) or AdamW (decoupled decay); `step` counts from 1. */
 void nl_adam(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2, float eps,
              float wd, int decoupled, double step) {
-  NL_DISPATCH(adam_avx2(p, g, m, v, n, lr, beta1, beta2, eps, wd, decoupled, step),
-              adam_body(p, g, m, v, n, lr, beta1, beta2, eps, wd, decoupled, step));
+  adam_ctx c = { p, g, m, v, lr, beta1, beta2, eps, wd, decoupled, step };
+  parallel_for(n, NL_GRAIN / 2, adam_range, &c);
 }
 
 static double sumsq_scalar(const float *x, long n) {
@@ -155,16 +196,36 @@ double nl_sumsq(const float *x, long n) {
   return sumsq_scalar(x, n);
 }
 
+typedef struct { float *C; long N, ldc; const float *bias; int relu; } bias_act_ctx;
+static void bias_act_range(void *c, long i0, long i1) { /* rows [i0, i1) */
+  const bias_act_ctx *a = (const bias_act_ctx *)c;
+  NL_DISPATCH(bias_act_avx2(a->C + i0 * a->ldc, i1 - i0, a->N, a->ldc, a->bias, a->relu),
+              bias_act_body(a->C + i0 * a->ldc, i1 - i0, a->N, a->ldc, a->bias, a->relu));
+}
+static void relu_flat_range(void *c, long i0, long i1) { /* one long row: columns [i0, i1) */
+  const bias_act_ctx *a = (const bias_act_ctx *)c;
+  NL_DISPATCH(bias_act_avx2(a->C + i0, 1, i1 - i0, i1 - i0, NULL, 1), bias_act_body(a->C + i0, 1, i1 - i0, i1 - i0, NULL, 1));
+}
+
 /* Forward epilogue of a dense layer: C[i, j] += bias[j] (bias may be NULL),
  * then max(0, .) when relu. One pass instead of two. */
 void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu) {
-  NL_DISPATCH(bias_act_avx2(C, M, N, ldc, bias, relu), bias_act_body(C, M, N, ldc, bias, relu));
+  bias_act_ctx c = { C, N, ldc, bias, relu };
+  if (M == 1 && !bias) { if (relu) parallel_for(N, NL_GRAIN, relu_flat_range, &c); return; }
+  parallel_for(M, N > 0 ? (NL_GRAIN + N - 1) / N : M, bias_act_range, &c);
+}
+
+typedef struct { const float *dy, *y; float *dx; } relu_grad_ctx;
+static void relu_grad_range(void *c, long i0, long i1) {
+  const relu_grad_ctx *a = (const relu_grad_ctx *)c;
+  NL_DISPATCH(relu_grad_avx2(a->dy + i0, a->y + i0, a->dx + i0, i1 - i0), relu_grad_body(a->dy + i0, a->y + i0, a->dx + i0, i1 - i0));
 }
 
 /* ReLU backward: dx = y > 0 ? dy : 0 (y is the ReLU's output or input; both
  * are positive exactly where the gradient passes). dx may alias dy. */
 void nl_relu_grad(const float *dy, const float *y, float *dx, long n) {
-  NL_DISPATCH(relu_grad_avx2(dy, y, dx, n), relu_grad_body(dy, y, dx, n));
+  relu_grad_ctx c = { dy, y, dx };
+  parallel_for(n, NL_GRAIN, relu_grad_range, &c);
 }
 
 /* Bias gradient: out[j] = beta * out[j] + sum_i A[i, j] (column sums of an
@@ -179,9 +240,15 @@ void nl_col_sums(const float *A, long M, long N, long lda, float *out, float bet
  * first tap stays, later NaNs never replace a value: the same rule as the JS
  * table path). Indices are doubles because ONNX's int64 Indices live in a
  * Float64Array in the engine. */
-void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, long kh, long kw, long sh, long sw,
-                  float *y, double *idx) {
-  for (long nc = 0; nc < NC; nc++) {
+typedef struct { const float *x; long H, W, OH, OW, kh, kw, sh, sw; float *y; double *idx; } maxpool_ctx;
+
+static void maxpool_range(void *ctx, long nc0, long nc1) {
+  const maxpool_ctx *a = (const maxpool_ctx *)ctx;
+  const float *x = a->x;
+  const long H = a->H, W = a->W, OH = a->OH, OW = a->OW, kh = a->kh, kw = a->kw, sh = a->sh, sw = a->sw;
+  float *y = a->y;
+  double *idx = a->idx;
+  for (long nc = nc0; nc < nc1; nc++) {
     const long xb = nc * H * W;
     float *yr = y + nc * OH * OW;
     double *ir = idx + nc * OH * OW;
@@ -202,6 +269,13 @@ void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, lon
       }
     }
   }
+}
+
+void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, long kh, long kw, long sh, long sw,
+                  float *y, double *idx) {
+  maxpool_ctx c = { x, H, W, OH, OW, kh, kw, sh, sw, y, idx };
+  const long plane = H * W > 0 ? H * W : 1;
+  parallel_for(NC, (NL_GRAIN + plane - 1) / plane, maxpool_range, &c);
 }
 
 /* dst[idx[i]] += src[i] (max-pooling backward). The caller checks every index. */
@@ -227,12 +301,28 @@ void nl_channel_sums(const float *x, long N, long C, long P, float *out) {
 }
 
 /* dst[b, a, :] = src[a, b, :] for an [A, B, P] array: moves a whole-batch
- * GEMM result [M, N, P] to NCHW [N, M, P] and back, P floats at a time. */
-void nl_swap_axes01(const float *restrict src, long A, long B, long P, float *restrict dst) {
-  for (long a = 0; a < A; a++)
-    for (long b = 0; b < B; b++) {
-      const float *s = src + (a * B + b) * P;
-      float *d = dst + (b * A + a) * P;
-      for (long p = 0; p < P; p++) d[p] = s[p];
-    }
+ * GEMM result [M, N, P] to NCHW [N, M, P] and back, P floats at a time. With
+ * bias (per a) and/or relu, the convolution's epilogue rides along:
+ * dst = max(src + bias[a], 0), the same float32 add as a separate pass. */
+typedef struct { const float *src; long A, B, P; float *dst; const float *bias; int relu; } swap_ctx;
+
+static void swap_range(void *ctx, long k0, long k1) { /* blocks k = a*B + b in [k0, k1) */
+  const swap_ctx *c = (const swap_ctx *)ctx;
+  const long A = c->A, B = c->B, P = c->P;
+  const int relu = c->relu;
+  for (long k = k0; k < k1; k++) {
+    const long a = k / B, b = k - a * B;
+    const float ba = c->bias ? c->bias[a] : 0.0f;
+    const float *restrict s = c->src + k * P;
+    float *restrict d = c->dst + (b * A + a) * P;
+    if (relu && c->bias) for (long p = 0; p < P; p++) { const float v = s[p] + ba; d[p] = v > 0.0f ? v : 0.0f; }
+    else if (relu) for (long p = 0; p < P; p++) d[p] = s[p] > 0.0f ? s[p] : 0.0f;
+    else if (c->bias) for (long p = 0; p < P; p++) d[p] = s[p] + ba;
+    else for (long p = 0; p < P; p++) d[p] = s[p];
+  }
+}
+
+void nl_swap_axes01(const float *src, long A, long B, long P, float *dst, const float *bias, int relu) {
+  swap_ctx c = { src, A, B, P, dst, bias, relu };
+  parallel_for(A * B, P > 0 ? (NL_GRAIN + P - 1) / P : A * B, swap_range, &c);
 }

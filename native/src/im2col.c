@@ -19,6 +19,19 @@ static inline void copy_row(float *restrict d, const float *restrict s, long n) 
 void nl_im2col(const float *x, long C, long H, long W, long kh, long kw,
                long sh, long sw, long ph, long pw, long dh, long dw,
                long OH, long OW, float *col, long ld) {
+  if (sh == 1 && sw == 1 && dh == 1 && dw == 1 && ph == 0 && pw == 0 && OH + kh - 1 <= H && OW + kw - 1 <= W) {
+    /* valid, unit stride (LeNet-style): every window inside, rows are plain shifted copies */
+    for (long c = 0; c < C; c++) {
+      const float *xc = x + c * H * W;
+      for (long ki = 0; ki < kh; ki++)
+        for (long kj = 0; kj < kw; kj++) {
+          float *row = col + ((c * kh + ki) * kw + kj) * ld;
+          const float *xr = xc + ki * W + kj;
+          for (long oh = 0; oh < OH; oh++) copy_row(row + oh * OW, xr + oh * W, OW);
+        }
+    }
+    return;
+  }
   for (long c = 0; c < C; c++) {
     const float *xc = x + c * H * W;
     for (long ki = 0; ki < kh; ki++) {

@@ -89,7 +89,7 @@ void nl_relu_grad(const float *dy, const float *y, float *dx, long n);
 void nl_col_sums(const float *A, long M, long N, long lda, float *out, float beta);
 void nl_unfold_batch(int fold, const float *src, float *dst, long count, long C, long H, long W, long kh, long kw,
                      long sh, long sw, long ph, long pw, long dh, long dw, long OH, long OW, long ld);
-void nl_swap_axes01(const float *src, long A, long B, long P, float *dst);
+void nl_swap_axes01(const float *src, long A, long B, long P, float *dst, const float *bias, int relu);
 void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, long kh, long kw, long sh, long sw,
                   float *y, double *idx);
 void nl_scatter_add(const float *src, const double *idx, long n, float *dst);

@@ -400,14 +400,24 @@ export function colSums(A: Float32Array, aOff: number, M: number, N: number, lda
   }
 }
 
-/** dst[b, a, p] = src[a, b, p] for an [A, B, P] array: [M, N, P] GEMM results to NCHW and back. */
-export function swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array): void {
-  if (useNative && native) { native.swapAxes01(src, A, B, P, dst); return; }
+/**
+ * dst[b, a, p] = src[a, b, p] for an [A, B, P] array: [M, N, P] GEMM results to NCHW and back.
+ * With a bias (per a) and/or relu it is also the convolution epilogue: max(src + bias[a], 0).
+ */
+export function swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array, bias: Float32Array | null = null, relu = false): void {
+  if (useNative && native) { native.swapAxes01(src, A, B, P, dst, bias, relu); return; }
   if (A * B * P > src.length || A * B * P > dst.length) throw new RangeError('swapAxes01: src or dst is shorter than A*B*P');
+  if (bias && bias.length < A) throw new RangeError('swapAxes01: bias is shorter than A');
   for (let a = 0; a < A; a++) {
+    const ba = bias ? bias[a] : 0;
     for (let b = 0; b < B; b++) {
       const s = (a * B + b) * P, d = (b * A + a) * P;
-      for (let p = 0; p < P; p++) dst[d + p] = src[s + p];
+      if (bias || relu) {
+        for (let p = 0; p < P; p++) {
+          const v = bias ? Math.fround(src[s + p] + ba) : src[s + p];
+          dst[d + p] = relu && !(v > 0) ? 0 : v;
+        }
+      } else for (let p = 0; p < P; p++) dst[d + p] = src[s + p];
     }
   }
 }

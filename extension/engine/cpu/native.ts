@@ -39,8 +39,8 @@ export interface NativeKernels {
   biasAct(C: Float32Array, cOff: number, M: number, N: number, ldc: number, bias: Float32Array | null, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   colSums(A: Float32Array, aOff: number, M: number, N: number, lda: number, out: Float32Array, beta: number): void;
-  /** dst[b, a, p] = src[a, b, p] for an [A, B, P] array (src and dst distinct). */
-  swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array): void;
+  /** dst[b, a, p] = src[a, b, p] (+ bias[a], then ReLU when relu) for an [A, B, P] array (src and dst distinct). */
+  swapAxes01(src: Float32Array, A: number, B: number, P: number, dst: Float32Array, bias?: Float32Array | null, relu?: boolean): void;
   /** 2-D max pooling, no padding or dilation, every window inside the image; idx = flat offsets into x. */
   maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH: number, OW: number, kh: number, kw: number,
     sh: number, sw: number, y: Float32Array, idx: Float64Array): void;

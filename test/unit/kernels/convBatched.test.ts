@@ -5,7 +5,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { channelSums, im2col, maxPool2d, nativeGemmAvailable, scatterAdd, setGemmBackend, swapAxes01 } from '../../../extension/engine/cpu/gemm';
+import {
+  adamStep, biasAct, channelSums, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, setGemmBackend, setGemmThreads,
+  sgdStep, swapAxes01,
+} from '../../../extension/engine/cpu/gemm';
 import { convBackpropFilterKernel, convBackpropInputKernel, convKernel, convOutShape } from '../../../extension/engine/cpu/kernels/conv';
 import { setConvColumnCap } from '../../../extension/engine/cpu/kernels/convBatched';
 import { Tensor } from '../../../extension/engine/tensor';
@@ -93,6 +96,13 @@ describe('layout and pooling helpers: native equals JS', { skip: !nativeGemmAvai
     const [a, b] = both(() => { const d = new Float32Array(src.length); swapAxes01(src, 3, 5, 7, d); return d; });
     assert.deepEqual(a, b);
     assert.equal(a[(4 * 3 + 2) * 7 + 6], src[(2 * 5 + 4) * 7 + 6]);
+    const bias = values(3, 2);
+    for (const relu of [false, true]) {
+      const [c, d] = both(() => { const o = new Float32Array(src.length); swapAxes01(src, 3, 5, 7, o, bias, relu); return o; });
+      assert.deepEqual(c, d, `bias, relu ${relu}`);
+      const v = Math.fround(src[(2 * 5 + 4) * 7 + 6] + bias[2]);
+      assert.equal(c[(4 * 3 + 2) * 7 + 6], relu && v < 0 ? 0 : v);
+    }
   });
 
   test('maxPool2d (ties, stride != kernel) and scatterAdd', () => {
@@ -115,6 +125,32 @@ describe('layout and pooling helpers: native equals JS', { skip: !nativeGemmAvai
     const img = values(3 * 2 * 5 * 6, 5);
     const [c1, c2] = both(() => { const col = new Float32Array(12 * 62 + 10); im2col(img, 0, g, col, 3, 3 * 20 + 2, 3); return col; });
     assert.deepEqual(c1, c2);
+  });
+
+  test('large arrays split over the pool\'s threads give the JS results bit for bit', () => {
+    const old = gemmBackendInfo().threads;
+    setGemmThreads(2);
+    try {
+      const n = 200_003, p0 = values(n, 1), g = values(n, 2), y = values(n, 3);
+      const [a, b] = both(() => {
+        const p = p0.slice(), buf = new Float32Array(n), m = new Float32Array(n), v = new Float32Array(n), q = p0.slice();
+        sgdStep(p, g, buf, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 }, true);
+        sgdStep(p, g, buf, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true }, false);
+        adamStep(q, g, m, v, { lr: 0.01, weightDecay: 0.01, decoupled: true }, 1);
+        const dx = new Float32Array(n);
+        reluGrad(g, y, dx);
+        const c = y.slice();
+        biasAct(c, 0, 1, n, n, null, true);
+        const d = y.slice(0, 400 * 500);
+        biasAct(d, 0, 400, 500, 500, values(500, 4), true);
+        const s = new Float32Array(13 * 17 * 900);
+        swapAxes01(y, 13, 17, 900, s, values(13, 5), true);
+        const mp = new Float32Array(320 * 12 * 12), mi = new Float64Array(mp.length);
+        maxPool2d(y, 320, 24, 24, 12, 12, 2, 2, 2, 2, mp, mi);
+        return { p, buf, q, m, v, dx, c, d, s, mp, mi };
+      });
+      assert.deepEqual(a, b);
+    } finally { setGemmThreads(old); }
   });
 
   test('bad arguments throw instead of touching memory', () => {

@@ -1,7 +1,7 @@
 // Whole-batch 2-D convolution for float32, group 1: the batch is unfolded side by side
 // (im2col with row stride colLd = nb·P), so each direction is one large GEMM per chunk of
 // images instead of one small GEMM per image:
-//   forward   Y'[M, nb·P]  = W[M, R] · col[R, nb·P]          (then Y'[m, n, p] → Y[n, m, p])
+//   forward   Y'[M, nb·P]  = W[M, R] · col[R, nb·P]          (then Y'[m, n, p] + b[m] → Y[n, m, p], ReLU)
 //   filter    dW[M, R]    += dY'[M, nb·P] · col[R, nb·P]ᵀ
 //   input     dcol[R, nb·P] = W[M, R]ᵀ · dY'[M, nb·P]         (then col2im per image)
 // R = C·kh·kw, P = OH·OW. Buffers are reused across steps (grow-only, per layer shape), and
@@ -9,7 +9,7 @@
 // training; a different input (another layer of the same shape) just unfolds again.
 
 import { allocArray, allocFloat32Uninit, storageGeneration } from '../../tensor';
-import { biasAct, col2im, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
+import { col2im, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
 
 /** Most floats one chunk's col may hold (32 MiB); bigger batches are done in chunks. */
 let COL_CAP = 8 << 20;
@@ -99,13 +99,10 @@ export function conv2dForward(
     if (cnt === d.N) col = batchCol(c, X, p, d.N, false);
     else { c.col = grow(c.col, R * cols); col = c.col; c.colOf = undefined; unfold(X, n0, cnt, p, col); }
     const out = tmp(M * cols);
-    // the bias rides in C (beta = 1): the GEMM adds it after its dot products, as a separate add would
-    if (bias) for (let m = 0; m < M; m++) out.fill(bias[m], m * cols, (m + 1) * cols);
-    sgemm(false, false, M, cols, R, 1, Wt, 0, R, col, 0, cols, bias ? 1 : 0, out, 0, cols);
-    // [M, cnt, P] → [cnt, M, P]
-    swapAxes01(out, M, cnt, P, chunk(Y, n0, cnt, M * P));
+    sgemm(false, false, M, cols, R, 1, Wt, 0, R, col, 0, cols, 0, out, 0, cols);
+    // [M, cnt, P] → [cnt, M, P], adding the bias and applying the ReLU on the way
+    swapAxes01(out, M, cnt, P, chunk(Y, n0, cnt, M * P), bias ?? null, relu);
   }
-  if (relu && Y.length) biasAct(Y, 0, 1, Y.length, Y.length, null, true);
   return Y;
 }
 
