@@ -27,6 +27,8 @@ export const usage = `Usage: neural-lens train MODEL --data DATA [options]
   --epochs N | --steps N (default 1 epoch)
   --val-split F          fraction held out for validation (default 0.1; 0 = none)
   --no-shuffle           take batches in order
+  --stream | --no-stream read inputs from disk per batch (data larger than memory) or load them
+                         all (default: stream files of 512 MB or more)
   --seed N  --threads N
   --device auto|cpu|cuda engine backend (default cpu; auto = CUDA when usable here, else CPU)
   --log-jsonl FILE       one JSON line per step, plus one per epoch with validation
@@ -39,7 +41,7 @@ const spec = {
     data: 'string', labels: 'string', loss: 'string', optimizer: 'string', lr: 'number', momentum: 'number',
     'weight-decay': 'number', 'clip-norm': 'number', 'batch-size': 'number', epochs: 'number', steps: 'number',
     'val-split': 'number', 'no-shuffle': 'boolean', seed: 'number', threads: 'number', 'log-jsonl': 'string',
-    checkpoint: 'string', resume: 'string', out: 'string', device: 'string',
+    checkpoint: 'string', resume: 'string', out: 'string', device: 'string', stream: 'boolean', 'no-stream': 'boolean',
   },
   positionals: ['MODEL'],
 } as const;
@@ -65,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
   const missing = unsupportedOps(graph);
   if (missing.length) throw new CliError(`train: ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}.`);
   const seed = Number(o.seed ?? 0);
-  let data = loadDataset({ data: String(o.data), labels: o.labels as string | undefined });
+  if (o.stream && o['no-stream']) throw new UsageError('train: --stream and --no-stream exclude each other.');
+  const stream = o.stream ? true : o['no-stream'] ? false : 'auto';
+  let data = loadDataset({ data: String(o.data), labels: o.labels as string | undefined, stream });
+  if (data.note) process.stderr.write(`note: ${data.note}\n`);
   data = fitInputShape(data, graph.inputs[0]?.shape?.slice(1));
   const valSplit = Number(o['val-split'] ?? 0.1);
   const { train, val } = valSplit > 0 ? splitDataset(data, valSplit, seed) : { train: data, val: undefined };

@@ -14,7 +14,7 @@ import type { OnnxModel } from '../onnx/model';
 import { graphFromModel, unsupportedOps, type EngineGraph } from '../engine/graph';
 import { cpuBackend } from '../engine/cpu/backend';
 import { loadDataset } from '../datasets';
-import { fitInputShape, splitDataset, batchOf, type Dataset } from '../datasets/dataset';
+import { fitInputShape, splitDataset, batchOf, inputShape, type Dataset } from '../datasets/dataset';
 import { Trainer, lossOutput, type StepMetrics, type TrainerConfig } from '../training/trainer';
 import { loadCheckpoint, saveCheckpoint } from '../training/checkpoint';
 import { encodeTrainedModel } from '../training/saveModel';
@@ -114,7 +114,7 @@ export class TrainingRun {
     const input = graph.inputs[0];
     const folder = job.data !== 'mnist-sample' && fs.existsSync(job.data) && fs.statSync(job.data).isDirectory();
     let data = folder ? loadImageFolder(job.data, input.name, input.shape) : loadDataset({ data: job.data, labels: job.labels });
-    checkInputShape(input.name, input.shape, data.x.shape.slice(1));
+    checkInputShape(input.name, input.shape, inputShape(data).slice(1));
     data = fitInputShape(data, input.shape?.slice(1));
     this.outputName = lossOutput(graph, job.loss);
     const out = this.model.graph.outputs[0];
