@@ -185,6 +185,26 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
   float *Bp = buf_get(&tl_b, (size_t)(round_up(NC, NR) * KC));
   if (!Ap || !Bp) { gemm_unpacked(g, m0, m1, n0, n1); return; } /* no memory for panels: slow but right */
   nl_packb_fn packB = isa->packB ? isa->packB : nl_pack_b_generic;
+  nl_packa_fn packA = isa->packA ? isa->packA : nl_pack_a;
+
+  /* One row panel and B not transposed: every B panel would be packed for a
+   * single micro-kernel call, so read B in place (e.g. 6 x 36864 x 25 conv). */
+  if (!g->transB && m1 - m0 <= 2 * MR && isa->kernelStrided) {
+    for (long pc = 0; pc < g->K; pc += KC) {
+      const long kc = g->K - pc < KC ? g->K - pc : KC;
+      const float beta = pc == 0 ? g->beta : 1.0f;
+      packA(g, m0, m1 - m0, pc, kc, Ap, MR);
+      const float *brow = g->B + pc * g->ldb;
+      for (long j = n0; j < n1; j += NR) {
+        const int nr = (int)(n1 - j < NR ? n1 - j : NR);
+        for (long ir = m0; ir < m1; ir += MR) {
+          const int mr = (int)(m1 - ir < MR ? m1 - ir : MR);
+          isa->kernelStrided(kc, Ap + (ir - m0) * kc, brow + j, g->ldb, g->C + ir * g->ldc + j, g->ldc, beta, mr, nr);
+        }
+      }
+    }
+    return;
+  }
 
   for (long jc = n0; jc < n1; jc += NC) {
     const long nc = n1 - jc < NC ? n1 - jc : NC;
@@ -194,7 +214,7 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
       packB(g, pc, kc, jc, nc, Bp, NR);
       for (long ic = m0; ic < m1; ic += MC) {
         const long mc = m1 - ic < MC ? m1 - ic : MC;
-        nl_pack_a(g, ic, mc, pc, kc, Ap, MR);
+        packA(g, ic, mc, pc, kc, Ap, MR);
         for (long jr = 0; jr < nc; jr += NR) {
           const int nr = (int)(nc - jr < NR ? nc - jr : NR);
           const float *bp = Bp + jr * kc;

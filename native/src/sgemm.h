@@ -27,12 +27,22 @@ typedef void (*nl_ukernel_fn)(long kc, const float *Ap, const float *Bp,
 typedef void (*nl_packb_fn)(const nl_gemm_args *g, long p0, long kc, long j0, long nc,
                             float *dst, int NR);
 
+/* Packs the A block A(i0:i0+mc, p0:p0+kc) into MR-tall panels scaled by alpha, zero-padded. */
+typedef void (*nl_packa_fn)(const nl_gemm_args *g, long i0, long mc, long p0, long kc, float *dst, int MR);
+
+/* Micro-kernel reading B unpacked: row p of the kc x nr tile at Bs + p * ldb
+ * (only nr columns are read). Used when each B panel would be used once. */
+typedef void (*nl_ukernel_strided_fn)(long kc, const float *Ap, const float *Bs, long ldb,
+                                      float *C, long ldc, float beta, int mr, int nr);
+
 typedef struct {
   const char *name;  /* "avx512", "avx2", "generic" */
   int MR, NR;        /* micro-tile */
   int KC, MC, NC;    /* cache blocking */
   nl_ukernel_fn kernel;
   nl_packb_fn packB; /* NULL: use the portable packer */
+  nl_packa_fn packA; /* NULL: use the portable packer */
+  nl_ukernel_strided_fn kernelStrided; /* NULL: always pack B */
 } nl_isa;
 
 extern const nl_isa nl_isa_avx512;

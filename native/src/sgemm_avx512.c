@@ -66,6 +66,32 @@ NL_T static void kernel_avx512(long kc, const float *Ap, const float *Bp, float 
     if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
 }
 
+/* kernel_avx512 with B read in place (row p at Bs + p * ldb), masked to nr columns. */
+NL_T static void kernel_avx512_strided(long kc, const float *Ap, const float *Bs, long ldb, float *C, long ldc,
+                                       float beta, int mr, int nr) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
+  const __mmask16 k0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+  const __mmask16 k1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+  for (long p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(k0, Bs);
+    const __m512 b1 = _mm512_maskz_loadu_ps(k1, Bs + 16);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const __m512 a = _mm512_set1_ps(Ap[i]);
+      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+    }
+    Ap += MR;
+    Bs += ldb;
+  }
+  const int full = nr == NR;
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+    if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
+}
+
 /* dst[j * ldd + i] = src[i * lds + j] for a 16 x 16 block: unpack pairs of
  * rows, shuffle to 4 x 4 transposes inside each 128-bit lane, then move lanes. */
 NL_T static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
@@ -119,7 +145,55 @@ NL_T static void pack_b_avx512(const nl_gemm_args *g, long p0, long kc, long j0,
   }
 }
 
-const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 256, 128, 1024, kernel_avx512, pack_b_avx512 };
+/* A packer for MR = 8: each panel row p holds alpha * A(i0 + 0..7, p). A not
+ * transposed (rows contiguous in p): 8 x 8 register transposes; transposed
+ * (the 8 values contiguous): one scaled vector copy per p. Ragged panels use
+ * the portable packer. */
+NL_T static inline void transpose8_scaled(const float *src, long lds, float *dst, __m256 alpha) {
+  __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+  __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+  __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  /* u0: col 0 (rows 0-3) | col 4; u1: col 1 | col 5; ... */
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u0, u4, 0x20)));
+  _mm256_storeu_ps(dst + 1 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u1, u5, 0x20)));
+  _mm256_storeu_ps(dst + 2 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u2, u6, 0x20)));
+  _mm256_storeu_ps(dst + 3 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u3, u7, 0x20)));
+  _mm256_storeu_ps(dst + 4 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u0, u4, 0x31)));
+  _mm256_storeu_ps(dst + 5 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u1, u5, 0x31)));
+  _mm256_storeu_ps(dst + 6 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u2, u6, 0x31)));
+  _mm256_storeu_ps(dst + 7 * 8, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u3, u7, 0x31)));
+}
+
+NL_T static void pack_a_avx512(const nl_gemm_args *g, long i0, long mc, long p0, long kc, float *dst, int mrw) {
+  const long full = mrw == MR ? mc & ~(long)(MR - 1) : 0;
+  const __m256 alpha = _mm256_set1_ps(g->alpha);
+  for (long ip = 0; ip < full; ip += MR) {
+    float *d = dst + ip * kc;
+    if (!g->transA) {
+      const float *s = g->A + (i0 + ip) * g->lda + p0;
+      const long lda = g->lda;
+      long p = 0;
+      for (; p + 8 <= kc; p += 8) transpose8_scaled(s + p, lda, d + p * MR, alpha);
+      for (; p < kc; p++)
+        for (int r = 0; r < MR; r++) d[p * MR + r] = g->alpha * s[r * lda + p];
+    } else {
+      const float *s = g->A + p0 * g->lda + i0 + ip;
+      for (long p = 0; p < kc; p++) _mm256_storeu_ps(d + p * MR, _mm256_mul_ps(alpha, _mm256_loadu_ps(s + p * g->lda)));
+    }
+  }
+  if (full < mc) nl_pack_a(g, i0 + full, mc - full, p0, kc, dst + full * kc, mrw);
+}
+
+const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 256, 128, 1024, kernel_avx512, pack_b_avx512, pack_a_avx512, kernel_avx512_strided };
 
 /* C = alpha * A * B^T + beta * C with A (M x K) and B (N x K) both contiguous
  * in k, for small M x N and long K (convolution weight gradients, narrow
@@ -210,7 +284,7 @@ NL_T double nl_fma_peak_avx512(long iters) {
 }
 
 #else
-const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL };
+const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL, NULL, NULL };
 double nl_fma_peak_avx512(long iters) { (void)iters; return 0; }
 void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1) { (void)g; (void)m0; (void)m1; (void)n0; (void)n1; }
 #endif

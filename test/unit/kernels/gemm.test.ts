@@ -105,6 +105,15 @@ function suite(run: Sgemm): void {
     check(run, { tA: false, tB: true, M: 40, N: 30, K: 300, alpha: 1, beta: 0, padA: 3, padB: 5, padC: 2, aOff: 1, bOff: 2, cOff: 3 });
     check(run, { tA: true, tB: false, M: 20, N: 1100, K: 64, alpha: 1, beta: 0.5 });
   });
+  test('few rows read B in place (masked ragged columns); whole A panels pack by register transposes', () => {
+    // M ≤ 16 with B not transposed: the AVX-512 path reads B rows unpacked (conv forward shapes)
+    check(run, { tA: false, tB: false, M: 6, N: 1000, K: 25, alpha: 1, beta: 0 });
+    check(run, { tA: false, tB: false, M: 16, N: 97, K: 300, alpha: 0.5, beta: 0.5, bOff: 3, padB: 5, cOff: 2, padC: 7 });
+    check(run, { tA: true, tB: false, M: 11, N: 70, K: 150, alpha: -2, beta: 1, aOff: 1, padA: 2, padB: 1 });
+    // full 8-row A panels with a depth that is not a multiple of 8, both layouts of A
+    check(run, { tA: false, tB: true, M: 64, N: 40, K: 13, alpha: 1.5, beta: 0, padA: 3 });
+    check(run, { tA: true, tB: true, M: 24, N: 33, K: 261, alpha: -2, beta: 1, aOff: 2, padA: 5 });
+  });
   test('beta = 0 overwrites NaN in C; alpha = 0 and K = 0 only scale C', () => {
     const A = rand(6, 3), B = rand(6, 4);
     const C = new Float32Array([NaN, Infinity, NaN, -Infinity]);
