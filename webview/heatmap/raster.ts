@@ -14,6 +14,8 @@ export interface RasterGeometry {
   stepX: number;
   stepY: number;
   gap: number;
+  /** kernels: tiles per raster row (inC, or a near-square wrap when there is one input channel). */
+  tileCols: number;
 }
 
 export const BAR_HEIGHT = 48;
@@ -22,10 +24,22 @@ export function geometry(d: HeatmapData): RasterGeometry {
   if (d.layout === 'kernels' && d.kernel) {
     const { outC, inC, kh, kw } = d.kernel;
     const gap = kh * kw > 1 ? 1 : 0;
-    return { width: inC * (kw + gap) - gap, height: outC * (kh + gap) - gap, stepX: kw + gap, stepY: kh + gap, gap };
+    // One row per output channel reads best, but with a single input channel that is a thin
+    // column of kernels: wrap them into a near-square grid instead.
+    const tileCols = inC > 1 ? inC : Math.ceil(Math.sqrt(outC));
+    const tileRows = inC > 1 ? outC : Math.ceil(outC / tileCols);
+    return { width: tileCols * (kw + gap) - gap, height: tileRows * (kh + gap) - gap, stepX: kw + gap, stepY: kh + gap, gap, tileCols };
   }
-  if (d.layout === 'bars') return { width: d.values.length, height: BAR_HEIGHT, stepX: 1, stepY: 1, gap: 0 };
-  return { width: d.cols, height: d.rows, stepX: 1, stepY: 1, gap: 0 };
+  if (d.layout === 'bars') return { width: d.values.length, height: BAR_HEIGHT, stepX: 1, stepY: 1, gap: 0, tileCols: 1 };
+  return { width: d.cols, height: d.rows, stepX: 1, stepY: 1, gap: 0, tileCols: 1 };
+}
+
+/** Tile (column, row) of kernel [o, c] in the grid, and back. */
+function kernelTile(inC: number, geo: RasterGeometry, o: number, c: number): [number, number] {
+  return inC > 1 ? [c, o] : [o % geo.tileCols, Math.floor(o / geo.tileCols)];
+}
+function tileKernel(inC: number, geo: RasterGeometry, col: number, row: number): [number, number] {
+  return inC > 1 ? [row, col] : [row * geo.tileCols + col, 0];
 }
 
 /** Largest |value| drawn (the colour scale runs ±this). NaN/Inf ignored. */
@@ -58,7 +72,8 @@ export function rasterize(d: HeatmapData, lut: Uint8ClampedArray, scaleMax: numb
     const { outC, inC, kh, kw } = d.kernel;
     for (let o = 0; o < outC; o++) for (let c = 0; c < inC; c++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
       const v = vals[((o * inC + c) * kh + y) * kw + x];
-      const X = c * geo.stepX + x, Y = o * geo.stepY + y;
+      const [tc, tr] = kernelTile(inC, geo, o, c);
+      const X = tc * geo.stepX + x, Y = tr * geo.stepY + y;
       paint((Y * geo.width + X) * 4, v);
     }
   } else if (d.layout === 'bars') {
@@ -95,10 +110,10 @@ export function cellAt(d: HeatmapData, x: number, y: number): CellInfo | null {
   const geo = geometry(d);
   if (x < 0 || y < 0 || x >= geo.width || y >= geo.height) return null;
   if (d.layout === 'kernels' && d.kernel) {
-    const { inC, kh, kw } = d.kernel;
-    const c = Math.floor(x / geo.stepX), kx = x % geo.stepX;
-    const o = Math.floor(y / geo.stepY), ky = y % geo.stepY;
-    if (kx >= kw || ky >= kh) return null;
+    const { outC, inC, kh, kw } = d.kernel;
+    const kx = x % geo.stepX, ky = y % geo.stepY;
+    const [o, c] = tileKernel(inC, geo, Math.floor(x / geo.stepX), Math.floor(y / geo.stepY));
+    if (kx >= kw || ky >= kh || o >= outC) return null;
     const vi = ((o * inC + c) * kh + ky) * kw + kx;
     return { valueIndex: vi, value: d.values[vi], where: `[${o}, ${c}, ${ky}, ${kx}]` };
   }

@@ -12,7 +12,7 @@ function hm(p: Partial<HeatmapData>): HeatmapData {
 
 test('matrix cells map to their original index', () => {
   const d = hm({ values: Float32Array.from([0, 1, 2, 3, 4, 5]) });
-  assert.deepEqual(geometry(d), { width: 3, height: 2, stepX: 1, stepY: 1, gap: 0 });
+  assert.deepEqual(geometry(d), { width: 3, height: 2, stepX: 1, stepY: 1, gap: 0, tileCols: 1 });
   const c = cellAt(d, 2, 1)!;
   assert.equal(c.value, 5);
   assert.equal(c.where, '[1, 2]');
@@ -40,6 +40,24 @@ test('kernels tile outC × inC with one-pixel gaps', () => {
   const c = cellAt(d, 4, 4)!; // inC 1, kx 1; outC 1, ky 1
   assert.equal(c.where, '[1, 1, 1, 1]');
   assert.equal(c.value, ((1 * 3 + 1) * 2 + 1) * 2 + 1);
+});
+
+test('single-input-channel kernels wrap into a near-square grid, and hover maps back', () => {
+  // 8 kernels of 3×3 with inC 1 (a first conv layer): 3 tiles per row, 3 rows, the last one short.
+  const values = new Float32Array(8 * 9).map((_, i) => i);
+  const d = hm({ layout: 'kernels', dims: [8, 1, 3, 3], rows: 8, cols: 1, values, kernel: { outC: 8, inC: 1, kh: 3, kw: 3 } });
+  const g = geometry(d);
+  assert.equal(g.width, 3 * 4 - 1);
+  assert.equal(g.height, 3 * 4 - 1);
+  const c = cellAt(d, 4 + 2, 4 * 1 + 1)!; // tile column 1, row 1 → kernel 4; kx 2, ky 1
+  assert.equal(c.where, '[4, 0, 1, 2]');
+  assert.equal(c.value, 4 * 9 + 1 * 3 + 2);
+  assert.equal(cellAt(d, 4 * 2 + 1, 4 * 2 + 1), null, 'no kernel 8 in the last row');
+  const lut = divergingLut({ r: 0, g: 0, b: 255, a: 1 }, { r: 255, g: 255, b: 255, a: 1 }, { r: 255, g: 0, b: 0, a: 1 });
+  const { pixels } = rasterize(d, lut, 71, [9, 9, 9], [1, 2, 3]);
+  const at = (x: number, y: number) => [...pixels.slice((y * g.width + x) * 4, (y * g.width + x) * 4 + 3)];
+  assert.deepEqual(at(4 * 2 + 1, 4 * 2 + 1), [9, 9, 9], 'the empty tile is gap-coloured');
+  assert.notDeepEqual(at(4 + 2, 4 + 1), [9, 9, 9], 'kernel 4 is painted where hover finds it');
 });
 
 test('bars: index and downsampled ranges', () => {
