@@ -101,6 +101,8 @@ export class Trainer {
   readonly totalSteps: number;
   /** when set, the next steps keep their (pre-clipping) gradients in lastGrads, for histograms */
   captureGrads = false;
+  /** per-parameter [Σ g², Σ p²] from the fused optimizer pass (reused every step) */
+  private readonly stepSums = new Map<string, Float64Array>();
   lastGrads?: Map<string, Float32Array>;
 
   constructor(
@@ -158,26 +160,40 @@ export class Trainer {
 
     const gradData = new Map<string, Float32Array>(), paramData = new Map<string, Float32Array>();
     const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
-    let total = 0;
+    const clip = this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0;
+    // Without clipping the optimizer's fused pass also returns Σ g² (the gradient it was
+    // given, i.e. before any change) and Σ p² after the update; clipping needs the
+    // gradient norms before the step, so it keeps a separate pass for them.
+    const preSums = clip ? new Map<string, number>() : undefined;
     for (const name of this.params) {
       const g = grads.get(name);
       const p = ex.values.get(name)!;
       paramData.set(name, p.data as Float32Array);
       if (!g) continue;
       const gd = g.data as Float32Array;
-      const s = sumSquares(gd);
-      gradNorms[name] = Math.sqrt(s);
-      total += s;
+      preSums?.set(name, sumSquares(gd));
       gradData.set(name, gd);
     }
-    const gradNorm = Math.sqrt(total);
     // copies, since optimizers may change gradients in place (only when a viewer asked)
     if (this.captureGrads) this.lastGrads = new Map([...gradData].map(([k, v]) => [k, Float32Array.from(v)]));
-    if (this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0) clipGradNorm(gradData, this.cfg.clipNorm);
+    if (clip) clipGradNorm(gradData, this.cfg.clipNorm!);
     const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
-    this.optimizer.step(paramData, gradData, lr);
-    // every step: one native pass per tensor (cheap next to the step), so the metrics stay complete
-    for (const [name, p] of paramData) weightNorms[name] = Math.sqrt(sumSquares(p));
+    const stepSums = this.stepSums;
+    stepSums.clear();
+    this.optimizer.step(paramData, gradData, lr, stepSums);
+    // metrics in parameter order: gradient norms before clipping, weight norms after the update
+    let total = 0;
+    for (const name of this.params) {
+      if (!gradData.has(name)) continue;
+      const s = preSums ? preSums.get(name)! : stepSums.get(name)![0];
+      gradNorms[name] = Math.sqrt(s);
+      total += s;
+    }
+    const gradNorm = Math.sqrt(total);
+    for (const [name, p] of paramData) {
+      const ss = stepSums.get(name);
+      weightNorms[name] = Math.sqrt(ss ? ss[1] : sumSquares(p));
+    }
     // every tensor of this step is dead now (captured gradients were copied): reuse their storage
     ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)]);
     const metrics: StepMetrics = {

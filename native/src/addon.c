@@ -221,11 +221,35 @@ static int same_length(napi_env env, const char *fn, const char *name, size_t go
   return 0;
 }
 
+/* Optional trailing out-argument of the optimizer steps: a Float64Array of at
+ * least 2 elements for the squared norms (undefined/null/absent: none). */
+static int get_norms_out(napi_env env, size_t argc, size_t at, napi_value *argv, double **out, const char *fn) {
+  *out = NULL;
+  if (argc <= at) return 1;
+  napi_valuetype t;
+  if (napi_typeof(env, argv[at], &t) != napi_ok) return 0;
+  if (t == napi_undefined || t == napi_null) return 1;
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, argv[at], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[at], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || length < 2) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s: norms must be a Float64Array of 2 elements", fn);
+    napi_throw_type_error(env, NULL, buf);
+    return 0;
+  }
+  *out = (double *)data;
+  return 1;
+}
+
 /* sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, first) */
 static napi_value js_sgd(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "sgdStep";
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   if (argc < 9) return range_error(env, fn, "expected 9 arguments");
   f32view p, g, b;
@@ -239,15 +263,18 @@ static napi_value js_sgd(napi_env env, napi_callback_info cbinfo) {
     return NULL;
   if (!same_length(env, fn, "g", g.length, p.length)) return NULL;
   if (mom != 0.0f && !same_length(env, fn, "buf", b.length, p.length)) return NULL;
-  nl_sgd(p.data, g.data, b.data, (long)p.length, lr, mom, damp, wd, nesterov, first);
+  double *ss;
+  if (!get_norms_out(env, argc, 9, argv, &ss, fn)) return NULL;
+  if (ss) nl_sgd_norms(p.data, g.data, b.data, (long)p.length, lr, mom, damp, wd, nesterov, first, ss);
+  else nl_sgd(p.data, g.data, b.data, (long)p.length, lr, mom, damp, wd, nesterov, first);
   return NULL;
 }
 
 /* adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) */
 static napi_value js_adam(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "adamStep";
-  size_t argc = 11;
-  napi_value argv[11];
+  size_t argc = 12;
+  napi_value argv[12];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   if (argc < 11) return range_error(env, fn, "expected 11 arguments");
   f32view p, g, m, v;
@@ -264,7 +291,10 @@ static napi_value js_adam(napi_env env, napi_callback_info cbinfo) {
   if (!same_length(env, fn, "g", g.length, p.length) || !same_length(env, fn, "m", m.length, p.length) ||
       !same_length(env, fn, "v", v.length, p.length))
     return NULL;
-  nl_adam(p.data, g.data, m.data, v.data, (long)p.length, lr, b1, b2, eps, wd, decoupled, step);
+  double *ss;
+  if (!get_norms_out(env, argc, 11, argv, &ss, fn)) return NULL;
+  if (ss) nl_adam_norms(p.data, g.data, m.data, v.data, (long)p.length, lr, b1, b2, eps, wd, decoupled, step, ss);
+  else nl_adam(p.data, g.data, m.data, v.data, (long)p.length, lr, b1, b2, eps, wd, decoupled, step);
   return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "sgemm.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* Splits [0, n) over the pool's threads in chunks of at least `grain` items
  * (elementwise work: each item's result is independent of the split, so every
@@ -175,25 +176,191 @@ static double sumsq_scalar(const float *x, long n) {
  * memory speed (the scalar loop ran at about 2 floats/ns: a tenth of an MLP
  * step for its gradient and weight norms). */
 __attribute__((target("avx2,fma"))) static double sumsq_avx2(const float *x, long n) {
-  __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+  /* 8 independent chains: the FMA latency (4 cycles), not the loads, bounded 4 chains */
+  __m256d a[8];
+  for (int k = 0; k < 8; k++) a[k] = _mm256_setzero_pd();
   long i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256d d0 = _mm256_cvtps_pd(_mm_loadu_ps(x + i)), d1 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
-    const __m256d d2 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 8)), d3 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 12));
-    a0 = _mm256_fmadd_pd(d0, d0, a0); a1 = _mm256_fmadd_pd(d1, d1, a1);
-    a2 = _mm256_fmadd_pd(d2, d2, a2); a3 = _mm256_fmadd_pd(d3, d3, a3);
-  }
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 8; k++) {
+      const __m256d d = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4 * k));
+      a[k] = _mm256_fmadd_pd(d, d, a[k]);
+    }
+  for (; i + 4 <= n; i += 4) { const __m256d d = _mm256_cvtps_pd(_mm_loadu_ps(x + i)); a[0] = _mm256_fmadd_pd(d, d, a[0]); }
+  const __m256d t = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3])),
+                                  _mm256_add_pd(_mm256_add_pd(a[4], a[5]), _mm256_add_pd(a[6], a[7])));
   double lanes[4];
-  _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
+  _mm256_storeu_pd(lanes, t);
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + sumsq_scalar(x + i, n - i);
+}
+
+__attribute__((target("avx512f"))) static double sumsq_avx512(const float *x, long n) {
+  __m512d a[8];
+  for (int k = 0; k < 8; k++) a[k] = _mm512_setzero_pd();
+  long i = 0;
+  for (; i + 64 <= n; i += 64)
+    for (int k = 0; k < 8; k++) {
+      const __m512d d = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8 * k));
+      a[k] = _mm512_fmadd_pd(d, d, a[k]);
+    }
+  for (; i + 8 <= n; i += 8) { const __m512d d = _mm512_cvtps_pd(_mm256_loadu_ps(x + i)); a[0] = _mm512_fmadd_pd(d, d, a[0]); }
+  const __m512d t = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(a[0], a[1]), _mm512_add_pd(a[2], a[3])),
+                                  _mm512_add_pd(_mm512_add_pd(a[4], a[5]), _mm512_add_pd(a[6], a[7])));
+  double lanes[8];
+  _mm512_storeu_pd(lanes, t);
+  return (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))) +
+         sumsq_scalar(x + i, n - i);
 }
 #endif
 
 double nl_sumsq(const float *x, long n) {
 #if defined(__x86_64__) || defined(__i386__)
+  if (nl_cpu_has_avx512()) return sumsq_avx512(x, n);
   if (nl_cpu_has_avx2()) return sumsq_avx2(x, n);
 #endif
   return sumsq_scalar(x, n);
+}
+
+/* Optimizer step with the squared norms of its gradient and of the updated
+ * parameter (the Trainer's per-parameter metrics) taken in the same pass: each
+ * block of NL_NORM_BLOCK items is updated and then summed while it is still in
+ * L1. Chunks hold whole blocks and the per-block sums are added in block order,
+ * so the norms do not depend on the thread count either. */
+#define NL_NORM_BLOCK 4096L
+typedef void (*nl_norm_fn)(void *ctx, long i0, long i1, double *sg, double *sp);
+typedef struct { nl_range_fn upd; void *uctx; const float *g, *p; double *part; nl_norm_fn fused; } norm_ctx;
+static void norm_range(void *c, long i0, long i1) {
+  const norm_ctx *a = (const norm_ctx *)c;
+  for (long b0 = i0; b0 < i1; b0 += NL_NORM_BLOCK) {
+    const long b1 = b0 + NL_NORM_BLOCK < i1 ? b0 + NL_NORM_BLOCK : i1, k = b0 / NL_NORM_BLOCK;
+    if (a->fused) { a->fused(a->uctx, b0, b1, &a->part[2 * k], &a->part[2 * k + 1]); continue; }
+    a->upd(a->uctx, b0, b1);
+    a->part[2 * k] = nl_sumsq(a->g + b0, b1 - b0);
+    a->part[2 * k + 1] = nl_sumsq(a->p + b0, b1 - b0);
+  }
+}
+
+static void step_with_norms(long n, long grain, nl_range_fn upd, nl_norm_fn fused, void *uctx, const float *g, const float *p,
+                            double *ss) {
+  const long blocks = (n + NL_NORM_BLOCK - 1) / NL_NORM_BLOCK;
+  double stack_part[2 * 64], *part = blocks <= 64 ? stack_part : (double *)malloc(sizeof(double) * 2 * (size_t)blocks);
+  if (!part) { /* no memory for the partial sums: separate passes */
+    parallel_for(n, grain, upd, uctx);
+    ss[0] = nl_sumsq(g, n); ss[1] = nl_sumsq(p, n);
+    return;
+  }
+  norm_ctx c = { upd, uctx, g, p, part, fused };
+  const int threads = nl_pool_threads();
+  if (threads <= 1 || n < 2 * grain) norm_range(&c, 0, n);
+  else {
+    long chunks = n / grain;
+    if (chunks > 4L * threads) chunks = 4L * threads;
+    range_job j = { norm_range, &c, n, (n + chunks - 1) / chunks };
+    j.per = (j.per + NL_NORM_BLOCK - 1) / NL_NORM_BLOCK * NL_NORM_BLOCK; /* whole blocks per chunk */
+    nl_pool_run(range_chunk, &j, (int)((n + j.per - 1) / j.per), threads);
+  }
+  double sg = 0, sp = 0;
+  for (long k = 0; k < blocks; k++) { sg += part[2 * k]; sp += part[2 * k + 1]; }
+  ss[0] = sg; ss[1] = sp;
+  if (part != stack_part) free(part);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* SGD on [i0, i1) with the sums of squares of g and of the new p taken while the
+ * values are in registers: the update waits on memory, so the float->double
+ * conversions (the cost of a separate norm pass) mostly hide under it. Same
+ * float32 operations in the same order as sgd_body (no FMA in the update), so
+ * the parameters are bit-identical to the plain step. */
+__attribute__((target("avx512f"))) static void sgd_norm_range_avx512(void *c, long i0, long i1, double *sg, double *sp) {
+  const sgd_ctx *a = (const sgd_ctx *)c;
+  float *p = a->p + i0, *buf = a->mo != 0.0f ? a->buf + i0 : a->buf;
+  const float *g = a->g + i0;
+  const long n = i1 - i0;
+  const float keepf = 1.0f - a->da;
+  const __m512 lr = _mm512_set1_ps(a->lr), mo = _mm512_set1_ps(a->mo), keep = _mm512_set1_ps(keepf), wd = _mm512_set1_ps(a->wd);
+  const int hasMo = a->mo != 0.0f, hasWd = a->wd != 0.0f, ne = a->ne, fi = a->fi;
+  __m512d g0 = _mm512_setzero_pd(), g1 = g0, p0 = g0, p1 = g0;
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 gv = _mm512_loadu_ps(g + i);
+    __m512 pv = _mm512_loadu_ps(p + i);
+    const __m512 d = hasWd ? _mm512_add_ps(gv, _mm512_mul_ps(wd, pv)) : gv;
+    __m512 s = d;
+    if (hasMo) {
+      const __m512 b = fi ? d : _mm512_add_ps(_mm512_mul_ps(mo, _mm512_loadu_ps(buf + i)), _mm512_mul_ps(keep, d));
+      _mm512_storeu_ps(buf + i, b);
+      s = ne ? _mm512_add_ps(d, _mm512_mul_ps(mo, b)) : b;
+    }
+    pv = _mm512_sub_ps(pv, _mm512_mul_ps(lr, s));
+    _mm512_storeu_ps(p + i, pv);
+    const __m512d ga = _mm512_cvtps_pd(_mm512_castps512_ps256(gv)), gb = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(gv), 1)));
+    const __m512d pa = _mm512_cvtps_pd(_mm512_castps512_ps256(pv)), pb = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pv), 1)));
+    g0 = _mm512_fmadd_pd(ga, ga, g0); g1 = _mm512_fmadd_pd(gb, gb, g1);
+    p0 = _mm512_fmadd_pd(pa, pa, p0); p1 = _mm512_fmadd_pd(pb, pb, p1);
+  }
+  if (i < n) sgd_body(p + i, g + i, hasMo ? buf + i : buf, n - i, a->lr, a->mo, a->da, a->wd, ne, fi);
+  *sg = _mm512_reduce_add_pd(_mm512_add_pd(g0, g1)) + sumsq_scalar(g + i, n - i);
+  *sp = _mm512_reduce_add_pd(_mm512_add_pd(p0, p1)) + sumsq_scalar(p + i, n - i);
+}
+#endif
+
+void nl_sgd_norms(float *p, const float *g, float *buf, long n, float lr, float momentum, float dampening, float wd,
+                  int nesterov, int first, double *ss) {
+  sgd_ctx c = { p, g, buf, lr, momentum, dampening, wd, nesterov, first };
+  nl_norm_fn fused = NULL;
+#if defined(__x86_64__) || defined(__i386__)
+  if (nl_cpu_has_avx512()) fused = sgd_norm_range_avx512;
+#endif
+  step_with_norms(n, NL_GRAIN, sgd_range, fused, &c, g, p, ss);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* Adam/AdamW on [i0, i1) with the squared norms in the same pass, as
+ * sgd_norm_range_avx512: the operations of adam_body in its order (IEEE sqrt
+ * and division, no FMA), so the parameters are bit-identical. */
+__attribute__((target("avx512f"))) static void adam_norm_range_avx512(void *c, long i0, long i1, double *sg, double *sp) {
+  const adam_ctx *a = (const adam_ctx *)c;
+  float *p = a->p + i0, *m = a->m + i0, *v = a->v + i0;
+  const float *g = a->g + i0;
+  const long n = i1 - i0;
+  const double bc1 = 1.0 - pow(a->b1, a->st), bc2 = 1.0 - pow(a->b2, a->st);
+  const float step_size = (float)(a->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+  const float one_b1 = 1.0f - a->b1, one_b2 = 1.0f - a->b2, decay = 1.0f - a->lr * a->wd;
+  const __m512 vss = _mm512_set1_ps(step_size), vbc2 = _mm512_set1_ps(bc2_sqrt), vob1 = _mm512_set1_ps(one_b1),
+               vob2 = _mm512_set1_ps(one_b2), vb2 = _mm512_set1_ps(a->b2), veps = _mm512_set1_ps(a->eps),
+               vdec = _mm512_set1_ps(decay), vwd = _mm512_set1_ps(a->wd);
+  const int dec = a->dec, l2 = !a->dec && a->wd != 0.0f;
+  __m512d g0 = _mm512_setzero_pd(), g1 = g0, p0 = g0, p1 = g0;
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 gv = _mm512_loadu_ps(g + i), pv = _mm512_loadu_ps(p + i), mv = _mm512_loadu_ps(m + i), vv = _mm512_loadu_ps(v + i);
+    const __m512 pi = dec ? _mm512_mul_ps(pv, vdec) : pv;
+    const __m512 gi = l2 ? _mm512_add_ps(gv, _mm512_mul_ps(vwd, pv)) : gv;
+    const __m512 mi = _mm512_add_ps(mv, _mm512_mul_ps(_mm512_sub_ps(gi, mv), vob1));
+    const __m512 vi = _mm512_add_ps(_mm512_mul_ps(vv, vb2), _mm512_mul_ps(_mm512_mul_ps(vob2, gi), gi));
+    _mm512_storeu_ps(m + i, mi);
+    _mm512_storeu_ps(v + i, vi);
+    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), vbc2), veps);
+    const __m512 pn = _mm512_sub_ps(pi, _mm512_mul_ps(vss, _mm512_div_ps(mi, denom)));
+    _mm512_storeu_ps(p + i, pn);
+    const __m512d ga = _mm512_cvtps_pd(_mm512_castps512_ps256(gv)), gb = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(gv), 1)));
+    const __m512d pa = _mm512_cvtps_pd(_mm512_castps512_ps256(pn)), pb = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pn), 1)));
+    g0 = _mm512_fmadd_pd(ga, ga, g0); g1 = _mm512_fmadd_pd(gb, gb, g1);
+    p0 = _mm512_fmadd_pd(pa, pa, p0); p1 = _mm512_fmadd_pd(pb, pb, p1);
+  }
+  if (i < n) adam_body(p + i, g + i, m + i, v + i, n - i, a->lr, a->b1, a->b2, a->eps, a->wd, a->dec, a->st);
+  *sg = _mm512_reduce_add_pd(_mm512_add_pd(g0, g1)) + sumsq_scalar(g + i, n - i);
+  *sp = _mm512_reduce_add_pd(_mm512_add_pd(p0, p1)) + sumsq_scalar(p + i, n - i);
+}
+#endif
+
+void nl_adam_norms(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2, float eps,
+                   float wd, int decoupled, double step, double *ss) {
+  adam_ctx c = { p, g, m, v, lr, beta1, beta2, eps, wd, decoupled, step };
+  nl_norm_fn fused = NULL;
+#if defined(__x86_64__) || defined(__i386__)
+  if (nl_cpu_has_avx512()) fused = adam_norm_range_avx512;
+#endif
+  step_with_norms(n, NL_GRAIN / 2, adam_range, fused, &c, g, p, ss);
 }
 
 typedef struct { float *C; long N, ldc; const float *bias; int relu; } bias_act_ctx;

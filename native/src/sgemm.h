@@ -94,6 +94,11 @@ void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float moment
 void nl_adam(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
              float eps, float wd, int decoupled, double step);
 double nl_sumsq(const float *x, long n);
+/* The same steps, also writing ss[0] = sum of g^2 and ss[1] = sum of the updated p^2 (float64). */
+void nl_sgd_norms(float *p, const float *g, float *buf, long n, float lr, float momentum, float dampening,
+                  float wd, int nesterov, int first, double *ss);
+void nl_adam_norms(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
+                   float eps, float wd, int decoupled, double step, double *ss);
 void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu);
 void nl_relu_grad(const float *dy, const float *y, float *dx, long n);
 void nl_col_sums(const float *A, long M, long N, long lda, float *out, float beta);

@@ -319,11 +319,13 @@ export interface SgdHyper { lr: number; momentum?: number; dampening?: number; w
 /**
  * One SGD step on parameter p with gradient g, in place. `buf` is the
  * momentum buffer (same length; unused without momentum); `first` marks the
- * step that creates it (buf = d, as torch.clone).
+ * step that creates it (buf = d, as torch.clone). With `norms` (2+ elements),
+ * also stores norms[0] = Σ g² and norms[1] = Σ p² of the updated p (float64),
+ * taken in the same pass by the native addon.
  */
-export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, h: SgdHyper, first: boolean): void {
+export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, h: SgdHyper, first: boolean, norms?: Float64Array): void {
   const mom = h.momentum ?? 0, damp = h.dampening ?? 0, wd = h.weightDecay ?? 0, nest = h.nesterov ?? false;
-  if (useNative && native) { native.sgdStep(p, g, buf, h.lr, mom, damp, wd, nest, first); return; }
+  if (useNative && native) { native.sgdStep(p, g, buf, h.lr, mom, damp, wd, nest, first, norms); return; }
   if (g.length !== p.length || (mom !== 0 && buf.length !== p.length)) throw new RangeError('sgdStep: p, g and buf must have the same length');
   const f = Math.fround, lr = f(h.lr), m = f(mom), keep = f(1 - f(damp)), w = f(wd);
   for (let i = 0; i < p.length; i++) {
@@ -336,14 +338,24 @@ export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, h: 
     }
     p[i] = p[i] - f(lr * s);
   }
+  if (norms) stepNorms(p, g, norms);
+}
+
+function stepNorms(p: Float32Array, g: Float32Array, norms: Float64Array): void {
+  if (norms.length < 2) throw new RangeError('norms must have 2 elements');
+  norms[0] = sumSquares(g);
+  norms[1] = sumSquares(p);
 }
 
 export interface AdamHyper { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled: boolean }
 
-/** One Adam (decoupled: false, L2 decay) or AdamW (decoupled: true) step, in place; `step` counts from 1. */
-export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, step: number): void {
+/**
+ * One Adam (decoupled: false, L2 decay) or AdamW (decoupled: true) step, in place; `step` counts from 1.
+ * `norms` as for sgdStep.
+ */
+export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, step: number, norms?: Float64Array): void {
   const b1 = h.beta1 ?? 0.9, b2 = h.beta2 ?? 0.999, eps = h.eps ?? 1e-8, wd = h.weightDecay ?? 0;
-  if (useNative && native) { native.adamStep(p, g, m, v, h.lr, b1, b2, eps, wd, h.decoupled, step); return; }
+  if (useNative && native) { native.adamStep(p, g, m, v, h.lr, b1, b2, eps, wd, h.decoupled, step, norms); return; }
   if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new RangeError('adamStep: p, g, m and v must have the same length');
   if (!(step >= 1)) throw new RangeError('adamStep: step must be >= 1');
   const f = Math.fround, fb1 = f(b1), fb2 = f(b2), lr = f(h.lr), w = f(wd);
@@ -360,6 +372,7 @@ export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: F
     const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + fe);
     p[i] = pi - f(stepSize * f(mi / denom));
   }
+  if (norms) stepNorms(p, g, norms);
 }
 
 /**

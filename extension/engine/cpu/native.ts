@@ -30,12 +30,15 @@ export interface NativeKernels {
     x: Float32Array, xOff: number, colLd: number, count?: number,
   ): void;
   setThreads(n: number): void;
-  /** SGD with momentum/dampening/Nesterov/weight decay, in place (PyTorch's rule, float32). */
+  /**
+   * SGD with momentum/dampening/Nesterov/weight decay, in place (PyTorch's rule, float32).
+   * With `norms` (both steps): norms[0] = Σ g², norms[1] = Σ p² after the update, float64, same pass.
+   */
   sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, lr: number, momentum: number, dampening: number,
-    weightDecay: number, nesterov: boolean, first: boolean): void;
+    weightDecay: number, nesterov: boolean, first: boolean, norms?: Float64Array): void;
   /** Adam (decoupled = false) or AdamW (true), in place; `step` counts from 1. */
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+    eps: number, weightDecay: number, decoupled: boolean, step: number, norms?: Float64Array): void;
   biasAct(C: Float32Array, cOff: number, M: number, N: number, ldc: number, bias: Float32Array | null, relu: boolean): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   colSums(A: Float32Array, aOff: number, M: number, N: number, lda: number, out: Float32Array, beta: number): void;

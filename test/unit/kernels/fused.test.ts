@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  adamStep, biasAct, colSums, nativeGemmAvailable, reluGrad, setGemmBackend, sgdStep, sumSquares, type AdamHyper, type SgdHyper,
+  adamStep, biasAct, colSums, nativeGemmAvailable, reluGrad, gemmBackendInfo, setGemmBackend, setGemmThreads, sgdStep, sumSquares, type AdamHyper, type SgdHyper,
 } from '../../../extension/engine/cpu/gemm';
 
 function values(n: number, seed: number, scale = 1): Float32Array {
@@ -104,6 +104,44 @@ describe('fused optimizer helpers', () => {
       const got = withBackend(b, () => sumSquares(x));
       assert.ok(Math.abs(got - want) <= 1e-12 * want, `${b}: ${got} vs ${want}`);
       assert.equal(withBackend(b, () => sumSquares(new Float32Array(0))), 0);
+    }
+  });
+  test('steps with norms: same update, Σ g² of the given gradient and Σ p² after it, any thread count', () => {
+    // sizes below, at and well above the block/grain sizes of the native pass
+    for (const n of [N, 4096, 4096 * 3 + 5, 200_003]) {
+      const g = values(n, 7, 0.5), p0 = values(n, 8);
+      const run = (b: 'js' | 'auto', threads: number) => withBackend(b, () => {
+        const old = gemmBackendInfo().threads;
+        setGemmThreads(threads);
+        try {
+          const out: Float32Array[] = [], sums: number[] = [];
+          for (const h of SGD_CASES) {
+            const p = p0.slice(), q = p0.slice(), buf = new Float32Array(n), buf2 = new Float32Array(n), norms = new Float64Array(2);
+            sgdStep(p, g, buf, h, true, norms);
+            sgdStep(q, g, buf2, h, true);
+            assert.deepEqual(p, q, 'norms must not change the update');
+            assert.ok(Math.abs(norms[0] - sumSquares(g)) <= 1e-12 * norms[0], `${b} Σg² ${JSON.stringify(h)}`);
+            assert.ok(Math.abs(norms[1] - sumSquares(p)) <= 1e-12 * norms[1], `${b} Σp² ${JSON.stringify(h)}`);
+            out.push(p); sums.push(norms[0], norms[1]);
+          }
+          for (const h of ADAM_CASES) {
+            const p = p0.slice(), q = p0.slice(), norms = new Float64Array(2);
+            const ms = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+            adamStep(p, g, ms[0], ms[1], h, 1, norms);
+            adamStep(q, g, ms[2], ms[3], h, 1);
+            assert.deepEqual(p, q, 'norms must not change the update');
+            assert.ok(Math.abs(norms[0] - sumSquares(g)) <= 1e-12 * norms[0], `${b} Σg² ${JSON.stringify(h)}`);
+            assert.ok(Math.abs(norms[1] - sumSquares(p)) <= 1e-12 * norms[1], `${b} Σp² ${JSON.stringify(h)}`);
+            out.push(p); sums.push(norms[0], norms[1]);
+          }
+          return { out, sums };
+        } finally { setGemmThreads(old); }
+      });
+      const js = run('js', 1);
+      if (!nativeGemmAvailable()) continue;
+      const one = run('auto', 1), four = run('auto', 4);
+      assert.deepEqual(one.out, js.out, `native vs JS updates, n=${n}`);
+      assert.deepEqual(four.sums, one.sums, `native norms must not depend on the thread count, n=${n}`);
     }
   });
   test('mismatched lengths throw RangeError on both backends', () => {

@@ -97,3 +97,29 @@ test('mnist-mlp trains 1 epoch on mnist-sample to ≥ 90% validation accuracy', 
   console.log(`mnist-mlp: 1 epoch (${train.size} samples) in ${secs.toFixed(2)} s, validation accuracy ${epoch?.valAccuracy}`);
   assert.ok((epoch?.valAccuracy ?? 0) >= 0.9, `accuracy ${epoch?.valAccuracy}`);
 });
+
+// The fused optimizer pass reports Σ g² and Σ p²: the metrics must keep their meaning —
+// gradient norms of the raw (pre-clipping) gradients, weight norms after the update.
+for (const clipNorm of [undefined, 0.05]) {
+  for (const name of ['sgd', 'adam'] as const) {
+    test(`step metrics: pre-clipping grad norms, post-update weight norms (${name}, clip ${clipNorm ?? 'off'})`, { skip: !fs.existsSync(MLP) }, async () => {
+      const data = synthetic(48, [784], 2);
+      const tr = new Trainer(graphFromModel(readModelFileSync(MLP)), cpuBackend(), data,
+        { ...cfg, optimizer: { name, lr: 1e-2, momentum: name === 'sgd' ? 0.9 : undefined }, clipNorm });
+      tr.captureGrads = true;
+      const norm = (a: Float32Array) => { let s = 0; for (const v of a) s += v * v; return s; };
+      const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+      for (let i = 0; i < 3; i++) {
+        const m = await tr.trainStep();
+        let total = 0;
+        assert.deepEqual(Object.keys(m.gradNorms), [...tr.lastGrads!.keys()]);
+        for (const [k, g] of tr.lastGrads!) { const s = norm(g); total += s; near(m.gradNorms[k], Math.sqrt(s), `grad ${k}`); }
+        near(m.gradNorm, Math.sqrt(total), 'gradNorm');
+        if (clipNorm !== undefined) assert.ok(m.gradNorm > clipNorm, 'the test must actually clip');
+        const values = tr.trainedValues();
+        assert.deepEqual(Object.keys(m.weightNorms), tr.params);
+        for (const k of tr.params) near(m.weightNorms[k], Math.sqrt(norm(values.get(k)!.data as Float32Array)), `weight ${k}`);
+      }
+    });
+  }
+}
