@@ -63,6 +63,17 @@ export async function palette(page, text, { pick = text } = {}) {
   await page.keyboard.press('Enter');
 }
 
+/** In an open quick pick, picks the row containing `text` (types it to filter, then Enter). */
+export async function quickPick(page, text) {
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15000 });
+  await input.fill(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 10000 });
+  await sleep(150);
+  await page.keyboard.press('Enter');
+}
+
 export async function quickOpen(page, file) {
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+P');

@@ -3,20 +3,9 @@
 // report. Loaded by scenarios.mjs, which passes its page and helpers.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, log, notifications, openModel, palette, shot, sleep, toPage } from './lib.mjs';
+import { assert, log, notifications, openModel, palette, quickPick, shot, sleep, toPage } from './lib.mjs';
 
 const CNN = 'mnist-cnn.onnx';
-
-/** Picks the quick-pick row containing `text` (types it to filter, then Enter). */
-async function quickPick(page, text) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15000 });
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15000 });
-  await input.fill(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 10000 });
-  await sleep(150);
-  await page.keyboard.press('Enter');
-}
 
 /** A float32 .npy of zeros with this shape (numpy format 1.0). */
 function npyBytes(shape) {

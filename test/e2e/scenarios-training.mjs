@@ -7,20 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { assert, log, palette, REPO, shot, sleep, visibleWebview, waitNlState } from './lib.mjs';
+import { assert, log, palette, quickPick, REPO, shot, sleep, visibleWebview, waitNlState } from './lib.mjs';
 
 const MLP = 'mnist-mlp.onnx';
 const WS = process.env.WS;
-
-async function quickPick(page, text) {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15000 });
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15000 });
-  await input.fill(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 10000 });
-  await sleep(150);
-  await page.keyboard.press('Enter');
-}
 
 /** The training dashboard's frame (the webview whose document has #dash). */
 async function dashboardFrame(page, timeout = 20000) {
