@@ -35,26 +35,43 @@ const CTORS: Record<string, Ctor> = {
   bool: Uint8Array,
 } as unknown as Record<string, Ctor>;
 
-function npyError(file: string, what: string): InferenceError {
+export function npyError(file: string, what: string): InferenceError {
   return new InferenceError(`${file} is not a readable .npy file: ${what}.`, 'Save it with numpy.save (numeric or bool dtype).');
 }
 
-/** Reads a .npy file's bytes. `file` only names the source in error messages. */
-export function readNpy(bytes: Uint8Array, file = 'The .npy file'): HostTensor {
-  if (bytes.length < 10 || !NPY_MAGIC.every((b, i) => bytes[i] === b)) throw npyError(file, 'it does not start with \\x93NUMPY');
-  const major = bytes[6];
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+export interface NpyHeader { descr: string; fortran: boolean; dims: number[]; dataStart: number }
+
+/**
+ * Where the data of a .npy starts, from its first 10–12 bytes (magic, version, header length).
+ * Lets a reader that streams from disk fetch exactly the header before parsing it.
+ */
+export function npyDataStart(prefix: Uint8Array, file = 'The .npy file'): number {
+  if (prefix.length < 10 || !NPY_MAGIC.every((b, i) => prefix[i] === b)) throw npyError(file, 'it does not start with \\x93NUMPY');
+  const major = prefix[6];
   const headerStart = major === 1 ? 10 : 12;
-  const dataStart = headerStart + headerLen;
+  if (prefix.length < headerStart) throw npyError(file, 'the header is cut short');
+  const dv = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  return headerStart + (major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true));
+}
+
+/** Parses the header of a .npy whose bytes (at least up to the data) are given. */
+export function parseNpyHeader(bytes: Uint8Array, file = 'The .npy file'): NpyHeader {
+  const dataStart = npyDataStart(bytes, file);
   if (dataStart > bytes.length) throw npyError(file, 'the header is cut short');
-  const header = new TextDecoder(major >= 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  const major = bytes[6];
+  const header = new TextDecoder(major >= 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(major === 1 ? 10 : 12, dataStart));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*True/.test(header);
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || shapeText === undefined) throw npyError(file, `the header has no descr or shape (${header.trim()})`);
   const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw npyError(file, `bad shape (${shapeText})`);
+  return { descr, fortran, dims, dataStart };
+}
+
+/** Reads a .npy file's bytes. `file` only names the source in error messages. */
+export function readNpy(bytes: Uint8Array, file = 'The .npy file'): HostTensor {
+  const { descr, fortran, dims, dataStart } = parseNpyHeader(bytes, file);
   const order = descr[0];
   const kind = descr.slice(1);
   const count = elementCount(dims);

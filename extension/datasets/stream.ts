@@ -12,6 +12,8 @@
 // batch (no descriptor is held between batches; the file can be deleted after training).
 
 import fs from 'node:fs';
+import { npyDataStart, npyError, parseNpyHeader, type NpyHeader } from '../cli/tensorIO';
+export type { NpyHeader };
 
 /** Files at least this large stream when the choice is automatic (512 MB). */
 export const DEFAULT_STREAM_THRESHOLD = 512 * 1024 * 1024;
@@ -118,28 +120,12 @@ export class FileRowSource {
   }
 }
 
-export interface NpyHeader { descr: string; fortran: boolean; dims: number[]; dataStart: number }
-
 /** Parses a .npy header found at byte `base` of an open file (the data follows at dataStart). */
 export function readNpyHeader(fd: number, base: number, limit: number, file: string): NpyHeader {
-  const bad = (what: string) => new Error(`${file} is not a readable .npy file: ${what}.`);
-  if (limit - base < 10) throw bad('it does not start with \\x93NUMPY');
-  const head = readAt(fd, base, Math.min(limit - base, 12), file);
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (!magic.every((b, i) => head[i] === b)) throw bad('it does not start with \\x93NUMPY');
-  const major = head[6], dv = new DataView(head.buffer);
-  const headerStart = major === 1 ? 10 : 12;
-  if (head.length < headerStart) throw bad('the header is cut short');
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
-  const dataStart = base + headerStart + headerLen;
-  if (dataStart > limit) throw bad('the header is cut short');
-  const header = new TextDecoder(major >= 3 ? 'utf-8' : 'latin1').decode(readAt(fd, base + headerStart, headerLen, file));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || shapeText === undefined) throw bad(`the header has no descr or shape (${header.trim()})`);
-  const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw bad(`bad shape (${shapeText})`);
-  return { descr, fortran: /'fortran_order'\s*:\s*True/.test(header), dims, dataStart };
+  const dataStart = npyDataStart(readAt(fd, base, Math.max(0, Math.min(limit - base, 12)), file), file);
+  if (base + dataStart > limit) throw npyError(file, 'the header is cut short');
+  const h = parseNpyHeader(readAt(fd, base, dataStart, file), file);
+  return { ...h, dataStart: base + h.dataStart };
 }
 
 /** Why a .npy (at `file`, header h) cannot stream, or undefined when it can. */
