@@ -17,7 +17,8 @@ export interface CsvOptions {
   standardize?: boolean;
 }
 
-function splitLine(line: string): string[] {
+/** One CSV line into trimmed cells (double quotes may wrap a cell; "" inside is a quote). */
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let cur = '', q = false;
   for (let i = 0; i < line.length; i++) {
@@ -60,11 +61,11 @@ export function readCsv(text: string, name: string, o: CsvOptions = {}): Dataset
   const all = text.split(/\r?\n/), lineNo: number[] = [];
   const lines = all.filter((l, i) => (l.trim() !== '' ? (lineNo.push(i + 1), true) : false));
   if (lines.length < 2) throw new Error(`${name}: needs a header and at least one row`);
-  const header = splitLine(lines[0]);
+  const header = splitCsvLine(lines[0]);
   const li = labelIndex(header, o, name);
   const nf = header.length - 1, n = lines.length - 1;
   const x = new Float32Array(n * nf), rawLabels: string[] = [];
-  for (let i = 0; i < n; i++) rawLabels.push(parseRow(splitLine(lines[i + 1]), header, li, x, i * nf, name, lineNo[i + 1]));
+  for (let i = 0; i < n; i++) rawLabels.push(parseRow(splitCsvLine(lines[i + 1]), header, li, x, i * nf, name, lineNo[i + 1]));
   if (o.standardize) {
     for (let j = 0; j < nf; j++) {
       let s = 0, s2 = 0;
@@ -129,11 +130,11 @@ export function readCsvFileStreaming(file: string, o: CsvOptions = {}): Dataset 
   let sums = new Float64Array(0), sums2 = new Float64Array(0), row = new Float32Array(0);
   scanLines(file, (text, start, len, line) => {
     if (!header) {
-      header = splitLine(text); li = labelIndex(header, o, name); nf = header.length - 1;
+      header = splitCsvLine(text); li = labelIndex(header, o, name); nf = header.length - 1;
       sums = new Float64Array(nf); sums2 = new Float64Array(nf); row = new Float32Array(nf);
       return;
     }
-    const label = parseRow(splitLine(text), header, li, row, 0, name, line);
+    const label = parseRow(splitCsvLine(text), header, li, row, 0, name, line);
     for (let j = 0; j < nf; j++) { sums[j] += row[j]; sums2[j] += row[j] ** 2; }
     if (n === offsets.length) {
       const grow = <T extends Float64Array | Uint32Array>(a: T): T => { const b = new (a.constructor as new (k: number) => T)(a.length * 2); b.set(a); return b; };
@@ -175,7 +176,7 @@ export function readCsvFileStreaming(file: string, o: CsvOptions = {}): Dataset 
           }
           for (let q = s; q < e; q++) {
             const i = idx[order[q]], a = offsets[i] - offsets[first];
-            parseRow(splitLine(buf.toString('utf8', a, a + lengths[i])), hdr, li, tmp, 0, name, -1);
+            parseRow(splitCsvLine(buf.toString('utf8', a, a + lengths[i])), hdr, li, tmp, 0, name, -1);
             const at = order[q] * nf;
             if (o.standardize) for (let j = 0; j < nf; j++) out[at + j] = (tmp[j] - mean[j]) / sd[j];
             else out.set(tmp, at);

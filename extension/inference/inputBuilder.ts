@@ -5,6 +5,7 @@ import type { Dim, TensorInfo } from '../../shared/protocol';
 import { imageTargetFor, imageToTensor, type Normalization, type RgbaImage } from './imageInput';
 import { InferenceError, elementCount, type HostTensor } from './types';
 import { mulberry32 } from '../engine/rng';
+import { splitCsvLine } from '../datasets/csv';
 
 export interface ResolvedDims {
   dims: number[];
@@ -97,7 +98,7 @@ export function parseNorm(text: string): Normalization | undefined {
 /** Rows of numbers in a CSV file (a first row that is not all numbers is a header). */
 export function parseCsvRows(text: string): { header?: string[]; rows: number[][] } {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const cells = lines.map((l) => l.split(',').map((c) => c.trim()));
+  const cells = lines.map(splitCsvLine);
   const numeric = (r: string[]) => r.every((c) => c !== '' && Number.isFinite(Number(c)));
   const header = cells.length && !numeric(cells[0]) ? cells.shift() : undefined;
   return { header, rows: cells.map((r) => r.map(Number)) };
