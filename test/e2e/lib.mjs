@@ -47,17 +47,19 @@ const quickInput = (page) => page.locator('.quick-input-widget input');
 
 export async function palette(page, text, { pick = text } = {}) {
   // Right after the workbench loads, extension contributions may not be registered yet and an
-  // open palette does not refresh its list: reopen it (three tries) rather than wait on a stale one.
+  // open palette does not refresh its list; right after a file dialog closes, the workbench can
+  // still be inert for a moment. Reopen the palette (three tries) rather than wait on a stale one.
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await quickInput(page).waitFor({ state: 'visible' });
-    await quickInput(page).fill('>' + text);
     try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await quickInput(page).waitFor({ state: 'visible' });
+      await quickInput(page).fill('>' + text, { timeout: 5000 });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor({ timeout: 10000 });
       break;
     } catch (e) {
       if (attempt >= 3) throw e;
+      await sleep(500);
     }
   }
   await page.keyboard.press('Enter');
