@@ -13,7 +13,8 @@
         "src/sgemm_generic.c",
         "src/pool.c",
         "src/im2col.c",
-        "src/fused.c"
+        "src/fused.c",
+        "src/conv_direct.c"
       ],
       "defines": [],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wno-unused-function"],

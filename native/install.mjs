@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'build', 'Release', 'neural_lens_native.node');
-const sources = ['addon.c', 'sgemm.c', 'sgemm_avx512.c', 'sgemm_avx2.c', 'sgemm_generic.c', 'pool.c', 'im2col.c', 'fused.c']
+const sources = ['addon.c', 'sgemm.c', 'sgemm_avx512.c', 'sgemm_avx2.c', 'sgemm_generic.c', 'pool.c', 'im2col.c', 'fused.c', 'conv_direct.c']
   .map((f) => path.join(here, 'src', f));
 
 function log(msg) {

@@ -9,6 +9,8 @@
 export type TrainLoss = 'cross-entropy' | 'mse' | 'bce';
 export type TrainOptimizer = 'sgd' | 'adam' | 'adamw';
 export type TrainSchedule = 'constant' | 'step' | 'cosine';
+/** auto: CUDA when it works here, else the CPU (the reason is logged); cuda: fail with the reason when it does not. */
+export type TrainBackend = 'auto' | 'cpu' | 'cuda';
 
 /** Everything a run needs, resolved to absolute paths. The `.nltrain.json` file is its user-facing form. */
 export interface TrainJob {
@@ -37,7 +39,7 @@ export interface TrainJob {
   clipNorm?: number;
   /** initializer names, or node names whose initializers are all frozen */
   freeze: string[];
-  backend: 'cpu' | 'cuda';
+  backend: TrainBackend;
   /** written atomically, periodically and at stop */
   checkpointPath: string;
   checkpointEverySec: number;
@@ -62,7 +64,7 @@ export interface TrainLayer {
 
 export type TrainErrorCode =
   | 'labelsOutOfRange' | 'inputShape' | 'lossOutput' | 'nanLoss' | 'noImages' | 'outOfMemory'
-  | 'dataset' | 'model' | 'checkpoint' | 'save' | 'internal';
+  | 'dataset' | 'model' | 'checkpoint' | 'save' | 'backend' | 'internal';
 
 export interface TrainError {
   code: TrainErrorCode;
@@ -86,7 +88,12 @@ export interface TrainReady {
   /** step the run starts at (> 0 after a resume) */
   startStep: number;
   resumedFrom?: string;
+  /** the backend training runs on, for people: "CPU" or "CUDA (NVIDIA H100 …)" */
   backend: string;
+  /** why that backend: the choice, or the reason 'auto' fell back to the CPU */
+  backendReason: string;
+  /** 'auto' asked for CUDA and got the CPU (backendReason says why) */
+  backendFallback?: boolean;
 }
 
 /** Steps since the previous batch; parallel arrays. accuracy is NaN where not defined. */
@@ -142,6 +149,8 @@ export interface TrainSummary {
   confusion?: { classes: number; counts: Uint32Array };
   stopped: boolean;
   checkpointPath?: string;
+  /** as TrainReady.backend */
+  backend?: string;
 }
 
 export type TrainState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'finished' | 'failed';

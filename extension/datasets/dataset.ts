@@ -77,11 +77,22 @@ export function makeDataset(x: Tensor, y: Tensor, name: string, numClasses?: num
 }
 
 function takeRows(t: Tensor, idx: ArrayLike<number>): Tensor {
-  const row = sizeOf(t.shape.slice(1)), out = allocArray(t.dtype, idx.length * row);
+  const row = sizeOf(t.shape.slice(1));
+  // in-order batches (--no-shuffle, evaluation) are views: no copy of the samples
+  if (isRun(idx)) return new Tensor(t.dtype, [idx.length, ...t.shape.slice(1)], t.data.subarray(idx[0] * row, (idx[0] + idx.length) * row));
+  const out = allocArray(t.dtype, idx.length * row);
   for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * row, idx[i] * row + row), i * row);
   return new Tensor(t.dtype, [idx.length, ...t.shape.slice(1)], out);
 }
 
+/** idx is k, k+1, …, k+n-1 (n ≥ 1). */
+function isRun(idx: ArrayLike<number>): boolean {
+  if (idx.length === 0) return false;
+  for (let i = 1; i < idx.length; i++) if (idx[i] !== idx[0] + i) return false;
+  return true;
+}
+
+/** Batch tensors; in-order batches of an in-memory dataset are views of its arrays (never recycle them). */
 export function batchOf(ds: Dataset, idx: ArrayLike<number>): { x: Tensor; y: Tensor } {
   if (ds.rows) return { x: takeStreamRows(ds.rows, idx), y: takeRows(ds.y, idx) };
   return { x: takeRows(ds.x, idx), y: takeRows(ds.y, idx) };

@@ -178,6 +178,7 @@ export class Executor {
       } catch (e) {
         throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": ${(e as Error).message}`);
       }
+      if (rec.ctx.scratch?.length) { (tape.spent ??= []).push(...rec.ctx.scratch); rec.ctx.scratch.length = 0; }
       for (const o of rec.node.outputs) {
         if (!o || tape.wrt.has(o)) continue;
         const d = grads.get(o);
@@ -208,14 +209,16 @@ export class Executor {
    * and new BatchNorm statistics are kept whatever aliases them. Only for a caller that drops
    * the tape and every tensor in `more` right after.
    */
-  recycle(tape: Tape, more: Iterable<Tensor> = []): void {
-    const keep = new Set<unknown>();
-    for (const t of this.values.values()) keep.add(t.data);
-    for (const t of this.graph.initializers.values()) keep.add(t.data);
-    for (const p of this.plans.values()) for (const t of p.constants.values()) keep.add(t.data);
-    for (const t of tape.stateUpdates.values()) keep.add(t.data);
+  recycle(tape: Tape, more: Iterable<Tensor> = [], alsoKeep: Iterable<Tensor> = []): void {
+    // by buffer: a view over kept storage (a batch of the dataset, a reshaped weight) keeps it too
+    const keep = new Set<ArrayBufferLike>();
+    for (const t of alsoKeep) keep.add(t.data.buffer);
+    for (const t of this.values.values()) keep.add(t.data.buffer);
+    for (const t of this.graph.initializers.values()) keep.add(t.data.buffer);
+    for (const p of this.plans.values()) for (const t of p.constants.values()) keep.add(t.data.buffer);
+    for (const t of tape.stateUpdates.values()) keep.add(t.data.buffer);
     const dead: TypedArray[] = [];
-    const add = (t: Tensor | undefined) => { if (t && !keep.has(t.data)) dead.push(t.data); };
+    const add = (t: Tensor | undefined) => { if (t && !keep.has(t.data.buffer)) dead.push(t.data); };
     for (const t of tape.values.values()) add(t);
     for (const r of tape.records) { r.outputs.forEach(add); r.inputs.forEach(add); }
     for (const t of tape.spent ?? []) add(t);

@@ -14,7 +14,8 @@ export interface SelectedBackend {
   reason: string;
 }
 
-export function selectBackend(choice: BackendChoice = 'auto', threads = 1): SelectedBackend {
+/** `threads` goes to cpuBackend as given (left out: cpuBackend's own default). */
+export function selectBackend(choice: BackendChoice = 'auto', threads?: number): SelectedBackend {
   if (!BACKEND_CHOICES.includes(choice)) throw new Error(`unknown engine backend "${choice as string}" (auto, cpu, cuda)`);
   if (choice === 'cpu') return { backend: cpuBackend(threads), reason: 'cpu selected' };
   try {

@@ -195,7 +195,8 @@ export class Trainer {
       weightNorms[name] = Math.sqrt(ss ? ss[1] : sumSquares(p));
     }
     // every tensor of this step is dead now (captured gradients were copied): reuse their storage
-    ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)]);
+    // (in-order batches are views of the dataset's arrays: those are kept)
+    ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)], this.train.rows ? [] : [this.train.x, this.train.y]);
     const metrics: StepMetrics = {
       step: this.step, epoch: this.epoch, loss: res.loss,
       accuracy: res.count ? res.correct / res.count : undefined, lr,

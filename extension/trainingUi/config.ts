@@ -5,7 +5,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TrainJob, TrainLoss, TrainOptimizer, TrainSchedule } from '../../shared/protocolTraining';
+import type { TrainBackend, TrainJob, TrainLoss, TrainOptimizer, TrainSchedule } from '../../shared/protocolTraining';
 
 export interface NlTrainFile {
   $schema?: string;
@@ -25,19 +25,27 @@ export interface NlTrainFile {
   seed: number;
   clipNorm?: number;
   freeze: string[];
-  backend: 'cpu' | 'cuda';
+  /** auto (CUDA when usable, else the CPU), cpu or cuda; new files take the neuralLens.training.backend setting */
+  backend: TrainBackend;
   checkpointEverySec: number;
 }
 
 export const LOSSES: TrainLoss[] = ['cross-entropy', 'mse', 'bce'];
 export const OPTIMIZERS: TrainOptimizer[] = ['adam', 'adamw', 'sgd'];
 export const SCHEDULES: TrainSchedule[] = ['constant', 'step', 'cosine'];
+export const BACKENDS: TrainBackend[] = ['auto', 'cpu', 'cuda'];
 
-export function defaultTrainFile(): NlTrainFile {
+/** The neuralLens.training.backend setting's value as a choice ('cpu' for anything else). */
+export function asTrainBackend(v: unknown): TrainBackend {
+  return BACKENDS.includes(v as TrainBackend) ? (v as TrainBackend) : 'cpu';
+}
+
+/** The settings of a model without a file; `backend` is the neuralLens.training.backend setting. */
+export function defaultTrainFile(backend: TrainBackend = 'cpu'): NlTrainFile {
   return {
     dataset: 'mnist-sample', loss: 'cross-entropy', optimizer: 'adam', learningRate: 0.002,
     schedule: { type: 'constant' }, batchSize: 64, epochs: 1, validationSplit: 0.1, seed: 1,
-    freeze: [], backend: 'cpu', checkpointEverySec: 30,
+    freeze: [], backend, checkpointEverySec: 30,
   };
 }
 
@@ -67,7 +75,7 @@ export function validateTrainFile(j: unknown): string[] {
     if (v !== undefined && !allowed.includes(v as string)) errs.push(`"${k}" must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
   };
   if (o.dataset !== undefined && (typeof o.dataset !== 'string' || !o.dataset)) errs.push('"dataset" must be a non-empty string');
-  oneOf('loss', LOSSES); oneOf('optimizer', OPTIMIZERS); oneOf('backend', ['cpu', 'cuda']);
+  oneOf('loss', LOSSES); oneOf('optimizer', OPTIMIZERS); oneOf('backend', BACKENDS);
   num('learningRate', 0); num('momentum', 0, 1); num('weightDecay', 0); num('batchSize', 1, 1 << 20, true);
   num('epochs', 1, 1e6, true); num('validationSplit', 0, 0.9); num('seed', 0, 2 ** 31, true); num('clipNorm', 0);
   num('checkpointEverySec', 1);
@@ -81,8 +89,9 @@ export function validateTrainFile(j: unknown): string[] {
   return errs;
 }
 
-/** Reads the file when present: defaults filled in; throws with every problem listed when invalid. */
-export function readTrainFile(file: string): NlTrainFile | undefined {
+/** Reads the file when present: defaults filled in (a missing "backend" is `backend`, the
+ *  setting); throws with every problem listed when invalid. */
+export function readTrainFile(file: string, backend: TrainBackend = 'cpu'): NlTrainFile | undefined {
   if (!fs.existsSync(file)) return undefined;
   let j: unknown;
   try { j = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
@@ -90,7 +99,7 @@ export function readTrainFile(file: string): NlTrainFile | undefined {
   }
   const errs = validateTrainFile(j);
   if (errs.length) throw new Error(`${path.basename(file)}: ${errs.join('; ')}`);
-  const d = defaultTrainFile(), o = j as Partial<NlTrainFile>;
+  const d = defaultTrainFile(backend), o = j as Partial<NlTrainFile>;
   return { ...d, ...o, schedule: { ...d.schedule, ...(o.schedule ?? {}) }, freeze: o.freeze ?? [] };
 }
 

@@ -4,8 +4,8 @@
 
 import * as vscode from 'vscode';
 import path from 'node:path';
-import { LOSSES, OPTIMIZERS, SCHEDULES, relativeDataset, type NlTrainFile } from './config';
-import type { TrainLoss, TrainOptimizer, TrainSchedule } from '../../shared/protocolTraining';
+import { BACKENDS, LOSSES, OPTIMIZERS, SCHEDULES, relativeDataset, type NlTrainFile } from './config';
+import type { TrainBackend, TrainLoss, TrainOptimizer, TrainSchedule } from '../../shared/protocolTraining';
 
 export interface ModelFacts {
   inputs: string[];
@@ -13,7 +13,9 @@ export interface ModelFacts {
   layers: { name: string; opType: string }[];
   /** output is [N, C] class scores (a loss hint) */
   classifier: boolean;
-  cudaReason?: string;
+  /** whether the engine's CUDA backend can run here: the device, or why not. Asked only when
+   *  the backend is picked (it loads the driver). */
+  cuda?: () => { available: boolean; line: string };
 }
 
 const START = '$(play) Start training';
@@ -30,6 +32,12 @@ const OPT_INFO: Record<TrainOptimizer, string> = {
 const SCHED_INFO: Record<TrainSchedule, string> = {
   constant: 'the same learning rate throughout', step: 'multiply by gamma every N steps', cosine: 'anneal to 0 over the run',
 };
+const BACKEND_LABEL: Record<TrainBackend, string> = { auto: 'auto (CUDA when usable, else CPU)', cpu: 'CPU', cuda: 'CUDA' };
+const BACKEND_INFO: Record<TrainBackend, string> = {
+  auto: 'the GPU when the CUDA backend works here, else the CPU (the log says why)',
+  cpu: 'built-in engine (native SIMD kernels when built)',
+  cuda: 'NVIDIA GPU through the engine\'s CUDA kernels; stops with the reason when CUDA cannot be used',
+};
 
 function datasetLabel(d: string): string {
   return d === 'mnist-sample' ? 'mnist-sample (built-in, 10,000 MNIST digits)' : d;
@@ -40,7 +48,7 @@ type Item = vscode.QuickPickItem & { key: string };
 function items(cfg: NlTrainFile, facts: ModelFacts): Item[] {
   const sched = cfg.schedule.type === 'step' ? `step (every ${cfg.schedule.stepSize ?? 1} steps ×${cfg.schedule.gamma ?? 0.1})` : cfg.schedule.type;
   const list: Item[] = [
-    { key: 'start', label: START, detail: `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''} on ${cfg.dataset} · ${cfg.optimizer} lr ${cfg.learningRate} · batch ${cfg.batchSize}` },
+    { key: 'start', label: START, detail: `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''} on ${cfg.dataset} · ${cfg.optimizer} lr ${cfg.learningRate} · batch ${cfg.batchSize} · ${BACKEND_LABEL[cfg.backend]}` },
     { key: 'sep', label: 'Settings', kind: vscode.QuickPickItemKind.Separator },
     { key: 'dataset', label: 'Dataset', description: datasetLabel(cfg.dataset) + (cfg.labels ? ` + labels ${cfg.labels}` : '') },
   ];
@@ -54,7 +62,7 @@ function items(cfg: NlTrainFile, facts: ModelFacts): Item[] {
     { key: 'epochs', label: 'Epochs', description: String(cfg.epochs) },
     { key: 'validationSplit', label: 'Validation split', description: `${Math.round(cfg.validationSplit * 100)}% held out` },
     { key: 'freeze', label: 'Frozen layers', description: cfg.freeze.length ? cfg.freeze.join(', ') : 'none (all layers train)' },
-    { key: 'backend', label: 'Backend', description: cfg.backend === 'cpu' ? 'CPU' : 'CUDA' },
+    { key: 'backend', label: 'Backend', description: BACKEND_LABEL[cfg.backend] },
     { key: 'sep2', label: '', kind: vscode.QuickPickItemKind.Separator },
     { key: 'json', label: EDIT_JSON, description: 'every setting, with completion' },
   );
@@ -145,12 +153,15 @@ export async function trainForm(modelPath: string, start: NlTrainFile, facts: Mo
         break;
       }
       case 'backend': {
-        const p = await vscode.window.showQuickPick([
-          { label: 'CPU', description: 'built-in engine (native SIMD kernels when built)' },
-          { label: 'CUDA', description: `unavailable: ${facts.cudaReason ?? 'the training engine has no CUDA backend yet'}` },
-        ], { title: 'Backend', ignoreFocusOut: true });
-        if (p?.label === 'CUDA') void vscode.window.showWarningMessage(`CUDA training is unavailable (${facts.cudaReason ?? 'no CUDA backend in the training engine yet'}); training runs on the CPU.`);
-        cfg.backend = 'cpu';
+        const cuda = facts.cuda?.();
+        const here = cuda ? (cuda.available ? `here: ${cuda.line}` : `not usable here: ${cuda.line}`) : undefined;
+        const info = { ...BACKEND_INFO, ...(here ? { auto: `${BACKEND_INFO.auto} — CUDA ${here}`, cuda: `${BACKEND_INFO.cuda} — ${here}` } : {}) };
+        const b = await pickOne('Backend', BACKENDS, cfg.backend, info);
+        if (!b) break;
+        cfg.backend = b;
+        if (b === 'cuda' && cuda && !cuda.available) {
+          void vscode.window.showWarningMessage(`CUDA cannot be used here (${cuda.line}). Training with "cuda" will stop with this reason; "auto" trains on the CPU instead.`);
+        }
         break;
       }
     }

@@ -12,7 +12,6 @@ import type {
 import { readModelFileSync } from '../onnx/reader';
 import type { OnnxModel } from '../onnx/model';
 import { graphFromModel, unsupportedOps, type EngineGraph } from '../engine/graph';
-import { cpuBackend } from '../engine/cpu/backend';
 import { loadDataset } from '../datasets';
 import { fitInputShape, splitDataset, batchOf, inputShape, type Dataset } from '../datasets/dataset';
 import { Trainer, lossOutput, type StepMetrics, type TrainerConfig } from '../training/trainer';
@@ -20,6 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from '../training/checkpoint';
 import { encodeTrainedModel } from '../training/saveModel';
 import { writeModelFileAtomic } from '../onnx/writer';
 import { checkInputShape, checkLabels, toTrainError, TrainingError } from './errors';
+import { trainingBackend, type TrainingBackend } from './backend';
 import { loadImageFolder } from './imageFolder';
 import { histogramInto } from './histogram';
 import { metricsCsv, metricsJsonl, type MetricsRow } from './metricsFiles';
@@ -67,6 +67,7 @@ export class TrainingRun {
   private finished = false;
   private outputName = '';
   private valSet?: Dataset;
+  private engine?: TrainingBackend;
 
   constructor(private readonly job: TrainJob, private readonly post: Post) {}
 
@@ -100,6 +101,8 @@ export class TrainingRun {
 
   private setup(): Trainer {
     const job = this.job;
+    // First, so that 'cuda' without a usable GPU stops before the data loads.
+    const engine = this.engine = trainingBackend(job.backend ?? 'cpu');
     try { this.model = readModelFileSync(job.modelPath); } catch (e) {
       throw new TrainingError({ code: 'model', message: `Cannot read ${path.basename(job.modelPath)}: ${(e as Error).message}`, hint: 'Open a valid ONNX model.' });
     }
@@ -142,7 +145,7 @@ export class TrainingRun {
       optimizer: { name: job.optimizer, lr: job.lr, momentum: job.momentum ?? 0, weightDecay: job.weightDecay },
       schedule: { type: job.schedule, stepSize: job.stepSize, gamma: job.gamma, warmupSteps: job.warmupSteps, totalSteps: undefined },
     };
-    const trainer = new Trainer(graph, cpuBackend(), train, cfg, val, (e) => {
+    const trainer = new Trainer(graph, engine.backend, train, cfg, val, (e) => {
       if (e.kind === 'step') this.onStep(e.metrics); else this.onEpoch(e.metrics.epoch, e.metrics.valLoss, e.metrics.valAccuracy);
     });
     if (cfg.schedule) cfg.schedule.totalSteps = trainer.totalSteps;
@@ -162,7 +165,7 @@ export class TrainingRun {
       modelPath: job.modelPath, params: trainer.params, layers: this.layers, totalSteps: trainer.totalSteps,
       stepsPerEpoch: trainer.stepsPerEpoch, trainSize: train.size, valSize: val?.size ?? 0, numClasses: data.numClasses,
       startStep: trainer.step, resumedFrom: job.resumeFrom,
-      backend: job.backend === 'cuda' ? 'CPU (CUDA training is not available in this build)' : 'CPU',
+      backend: engine.label, backendReason: engine.reason, backendFallback: engine.fellBack || undefined,
     };
     return trainer;
   }
@@ -370,7 +373,7 @@ export class TrainingRun {
       steps: tr.step, epochs: tr.epoch, seconds: (performance.now() - this.t0 + this.priorMs) / 1000,
       finalLoss: last?.loss, finalAccuracy: last?.accuracy, valLoss, valAccuracy,
       bestEpoch: best?.epoch, bestValLoss: best?.valLoss, confusion, stopped: this.stopRequested && !tr.done,
-      checkpointPath: this.job.checkpointPath,
+      checkpointPath: this.job.checkpointPath, backend: this.engine?.label,
     };
   }
 }

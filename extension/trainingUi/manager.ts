@@ -10,7 +10,7 @@ import type { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { FromTrainWorker, TrainJob } from '../../shared/protocolTraining';
 import { log } from '../log';
 import { TrainingController } from './controller';
-import { defaultTrainFile, jobFromFile, readTrainFile, sidecarPaths, writeTrainFile, type NlTrainFile } from './config';
+import { asTrainBackend, defaultTrainFile, jobFromFile, readTrainFile, sidecarPaths, writeTrainFile, type NlTrainFile } from './config';
 import { trainForm, type ModelFacts } from './form';
 import { setLiveWeights } from './liveWeights';
 import { DashboardPanel } from './dashboardPanel';
@@ -59,17 +59,16 @@ export class TrainingManager implements vscode.Disposable {
 
   private async facts(modelPath: string): Promise<ModelFacts> {
     const { readModelFileSync } = await import('../onnx/reader');
-    const { probeGpu } = await import('../inference/gpuProbe');
+    const { cudaStatus, cudaStatusLine } = await import('../engine/cuda/status');
     const m = readModelFileSync(modelPath);
     const inits = m.graph.initializers;
     const isFloat = (n: string) => { const t = inits.get(n); return !!t && /^float/.test(t.elemType); };
     const out = m.graph.outputs[0];
-    const gpu = probeGpu();
     return {
       inputs: m.graph.inputs.filter((v) => !inits.has(v.name)).map((v) => v.name),
       layers: m.graph.nodes.map((n, i) => ({ name: n.name || `${n.opType}_${i}`, opType: n.opType, w: n.inputs.some(isFloat) })).filter((l) => l.w).map(({ name, opType }) => ({ name, opType })),
       classifier: out?.shape?.length === 2,
-      cudaReason: gpu.found ? 'the training engine has no CUDA backend yet (GPU found: ' + gpu.reason + ')' : gpu.reason,
+      cuda: () => { const st = cudaStatus(); return { available: st.available, line: cudaStatusLine(st).replace(/^CUDA not available: /, '') }; },
     };
   }
 
@@ -93,12 +92,14 @@ export class TrainingManager implements vscode.Disposable {
       await this.controller.stop();
     }
     const side = this.sidecars(modelPath);
+    // the setting is the backend of models whose settings file does not name one
+    const backend = asTrainBackend(vscode.workspace.getConfiguration('neuralLens').get('training.backend', 'cpu'));
     let cfg: NlTrainFile;
-    try { cfg = readTrainFile(side.config) ?? defaultTrainFile(); } catch (e) {
+    try { cfg = readTrainFile(side.config, backend) ?? defaultTrainFile(backend); } catch (e) {
       const open = await vscode.window.showErrorMessage((e as Error).message, 'Edit Settings File', 'Use Defaults');
       if (open === 'Edit Settings File') return void vscode.window.showTextDocument(vscode.Uri.file(side.config));
       if (open !== 'Use Defaults') return;
-      cfg = defaultTrainFile();
+      cfg = defaultTrainFile(backend);
     }
     let resumeFrom: string | undefined;
     if (resume) {
@@ -129,7 +130,7 @@ export class TrainingManager implements vscode.Disposable {
     const workerFile = path.join(this.context.extensionPath, 'dist', 'trainWorker.js');
     const c = this.controller = new TrainingController(job, workerFile);
     const name = path.basename(job.modelPath);
-    log.info(`Training ${name}: ${job.epochs} epoch(s) on ${job.data}, ${job.optimizer} lr ${job.lr}, batch ${job.batchSize}${job.resumeFrom ? `, resuming from ${path.basename(job.resumeFrom)}` : ''}`);
+    log.info(`Training ${name}: ${job.epochs} epoch(s) on ${job.data}, ${job.optimizer} lr ${job.lr}, batch ${job.batchSize}, backend ${job.backend}${job.resumeFrom ? `, resuming from ${path.basename(job.resumeFrom)}` : ''}`);
     setLiveWeights(job.modelPath, (names) => c.weights(names));
     this.showDashboard();
     // the dashboard opens beside the viewer and narrows it: fit the graph again
@@ -163,6 +164,8 @@ export class TrainingManager implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         log.info(`${name}: ${m.ready.trainSize} training / ${m.ready.valSize} validation samples, ${m.ready.totalSteps} steps, ${m.ready.layers.length} trainable layers, backend ${m.ready.backend}${m.ready.startStep ? `, from step ${m.ready.startStep}` : ''}`);
+        if (m.ready.backendFallback) log.warn(`${name}: ${m.ready.backendReason}`);
+        else log.info(`${name}: backend ${m.ready.backend}: ${m.ready.backendReason}`);
         break;
       case 'metrics': {
         const b = m.batch, i = b.step.length - 1, total = c.ready?.totalSteps ?? 0;
@@ -205,7 +208,7 @@ export class TrainingManager implements vscode.Disposable {
     const s = c.summary;
     if (!s) return;
     const acc = s.valAccuracy !== undefined ? `, validation accuracy ${(s.valAccuracy * 100).toFixed(1)}%` : '';
-    log.info(`${name}: ${state} after ${s.steps} steps in ${s.seconds.toFixed(1)} s${acc}; metrics in ${path.basename(c.job.metricsBase)}.csv/.jsonl`);
+    log.info(`${name}: ${state} after ${s.steps} steps in ${s.seconds.toFixed(1)} s on ${s.backend ?? 'CPU'}${acc}; metrics in ${path.basename(c.job.metricsBase)}.csv/.jsonl`);
     void vscode.window.showInformationMessage(`${name}: training ${state} after ${s.steps} steps${acc}.`, 'Save Trained Model As…').then((a) => {
       if (a) void this.saveAs();
     });

@@ -451,6 +451,60 @@ static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* convDirect(x, N, C, H, W, w, M, kh, kw, bias | null, relu, y) -> whether it ran (stride 1, no
+ * padding; false when the CPU lacks AVX-512: the caller then takes the im2col path). */
+static napi_value js_conv_direct(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "convDirect";
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 12) return range_error(env, fn, "expected 12 arguments");
+  f32view x, w, y, bias = { NULL, 0 };
+  long N, C, H, W, M, kh, kw;
+  bool relu = false;
+  napi_valuetype bt;
+  CHECK(napi_typeof(env, argv[9], &bt));
+  if (!get_f32(env, argv[0], &x, fn, "x") || !get_index(env, argv[1], &N, fn, "N") || !get_index(env, argv[2], &C, fn, "C") ||
+      !get_index(env, argv[3], &H, fn, "H") || !get_index(env, argv[4], &W, fn, "W") || !get_f32(env, argv[5], &w, fn, "w") ||
+      !get_index(env, argv[6], &M, fn, "M") || !get_index(env, argv[7], &kh, fn, "kh") || !get_index(env, argv[8], &kw, fn, "kw") ||
+      (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[9], &bias, fn, "bias")) ||
+      !get_bool(env, argv[10], &relu, fn, "relu") || !get_f32(env, argv[11], &y, fn, "y"))
+    return NULL;
+  if (kh < 1 || kw < 1 || kh > H || kw > W) return range_error(env, fn, "the kernel must fit in the image");
+  const double OH = (double)(H - kh + 1), OW = (double)(W - kw + 1);
+  if ((double)N * C * H * W > (double)x.length) return range_error(env, fn, "x is shorter than N*C*H*W");
+  if ((double)M * C * kh * kw > (double)w.length) return range_error(env, fn, "w is shorter than M*C*kh*kw");
+  if ((double)N * M * OH * OW > (double)y.length) return range_error(env, fn, "y is shorter than N*M*OH*OW");
+  if (bias.data && (long)bias.length < M) return range_error(env, fn, "bias is shorter than M");
+  napi_value out;
+  CHECK(napi_get_boolean(env, nl_conv2d_direct(x.data, N, C, H, W, w.data, M, kh, kw, bias.data, relu, y.data) != 0, &out));
+  return out;
+}
+
+/* convDirectFilter(x, N, C, H, W, dy, M, kh, kw, dw) -> whether it ran: the filter gradient of convDirect. */
+static napi_value js_conv_direct_filter(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "convDirectFilter";
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 10) return range_error(env, fn, "expected 10 arguments");
+  f32view x, dy, dw;
+  long N, C, H, W, M, kh, kw;
+  if (!get_f32(env, argv[0], &x, fn, "x") || !get_index(env, argv[1], &N, fn, "N") || !get_index(env, argv[2], &C, fn, "C") ||
+      !get_index(env, argv[3], &H, fn, "H") || !get_index(env, argv[4], &W, fn, "W") || !get_f32(env, argv[5], &dy, fn, "dy") ||
+      !get_index(env, argv[6], &M, fn, "M") || !get_index(env, argv[7], &kh, fn, "kh") || !get_index(env, argv[8], &kw, fn, "kw") ||
+      !get_f32(env, argv[9], &dw, fn, "dw"))
+    return NULL;
+  if (kh < 1 || kw < 1 || kh > H || kw > W) return range_error(env, fn, "the kernel must fit in the image");
+  const double OH = (double)(H - kh + 1), OW = (double)(W - kw + 1);
+  if ((double)N * C * H * W > (double)x.length) return range_error(env, fn, "x is shorter than N*C*H*W");
+  if ((double)N * M * OH * OW > (double)dy.length) return range_error(env, fn, "dy is shorter than N*M*OH*OW");
+  if ((double)M * C * kh * kw > (double)dw.length) return range_error(env, fn, "dw is shorter than M*C*kh*kw");
+  napi_value out;
+  CHECK(napi_get_boolean(env, nl_conv2d_direct_filter(x.data, N, C, H, W, dy.data, M, kh, kw, dw.data) != 0, &out));
+  return out;
+}
+
 /* swapAxes01(src, A, B, P, dst[, bias, relu]): dst[b, a, p] = src[a, b, p] (+ bias[a], then ReLU) */
 static napi_value js_swap_axes01(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "swapAxes01";
@@ -492,7 +546,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 5, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 6, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 
@@ -512,6 +566,8 @@ NAPI_MODULE_INIT() {
     { "maxPool2d", NULL, js_maxpool2d, NULL, NULL, NULL, napi_enumerable, NULL },
     { "scatterAdd", NULL, js_scatter_add, NULL, NULL, NULL, napi_enumerable, NULL },
     { "channelSums", NULL, js_channel_sums, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "convDirect", NULL, js_conv_direct, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "convDirectFilter", NULL, js_conv_direct_filter, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },

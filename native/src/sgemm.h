@@ -109,5 +109,11 @@ void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, lon
                   float *y, double *idx);
 void nl_scatter_add(const float *src, const double *idx, long n, float *dst);
 void nl_channel_sums(const float *x, long N, long C, long P, float *out);
+/* Direct stride-1 unpadded 2-D convolution to NCHW with bias and ReLU (conv_direct.c); returns 0
+ * without touching y when it cannot run here (no AVX-512, no memory). */
+int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float *w, long M, long kh, long kw,
+                     const float *bias, int relu, float *y);
+/* Its filter gradient dw [M][C][kh][kw] from x and dy [N][M][OH][OW] (kw 3 or 5; returns 0 otherwise). */
+int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, const float *dy, long M, long kh, long kw, float *dw);
 
 #endif

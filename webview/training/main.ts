@@ -172,7 +172,8 @@ function render(): void {
       (run.state === 'running' ? `about ${fmtTime(run.etaMs)} left` : `${fmtTime(run.elapsedMs)} elapsed`) + (run.checkpoint ? ` · checkpoint at ${run.checkpoint}` : '')
     : run.state === 'failed' ? 'Training could not start.' : 'Loading the model and data…';
   const j = run.job;
-  configEl.textContent = j ? `${j.data === 'mnist-sample' ? 'mnist-sample' : j.data.split(/[\\/]/).pop()} · ${r ? `${r.trainSize} training / ${r.valSize} validation samples · ` : ''}${j.loss} · ${j.optimizer} lr ${j.lr}${j.schedule !== 'constant' ? ` (${j.schedule})` : ''} · batch ${j.batchSize}${j.freeze.length ? ` · frozen: ${j.freeze.join(', ')}` : ''} · ${r?.backend ?? 'CPU'}` : '';
+  configEl.textContent = j ? `${j.data === 'mnist-sample' ? 'mnist-sample' : j.data.split(/[\\/]/).pop()} · ${r ? `${r.trainSize} training / ${r.valSize} validation samples · ` : ''}${j.loss} · ${j.optimizer} lr ${j.lr}${j.schedule !== 'constant' ? ` (${j.schedule})` : ''} · batch ${j.batchSize}${j.freeze.length ? ` · frozen: ${j.freeze.join(', ')}` : ''} · ${r?.backend ?? j.backend}` : '';
+  configEl.title = r?.backendReason ?? '';
   const active = run.state === 'running' || run.state === 'paused' || run.state === 'starting';
   pauseBtn.textContent = run.state === 'paused' ? 'Resume' : 'Pause';
   pauseBtn.disabled = stopBtn.disabled = !active;
@@ -229,6 +230,7 @@ function renderSummary(): void {
   const rows: [string, string][] = [
     ['Steps', `${s.steps}${s.stopped ? ' (stopped early)' : ''}`],
     ['Time', fmtTime(s.seconds * 1000)],
+    ['Backend', `${s.backend ?? run.ready?.backend ?? 'CPU'}${run.ready?.backendFallback ? ` — ${run.ready.backendReason}` : ''}`],
     ['Final training loss', s.finalLoss?.toFixed(4) ?? '–'],
     ['Final training accuracy', pct(s.finalAccuracy)],
     ['Validation loss', s.valLoss?.toFixed(4) ?? '–'],
@@ -247,7 +249,7 @@ function renderSummary(): void {
   state: run.state, steps: run.step.length, loss: run.loss.slice(), smoothedLoss: Array.from(smooth(run.loss, smoothing)),
   valLoss: run.epochs.map((e) => e.valLoss), layers: run.ready?.layers.length ?? 0, gradPoints: run.flowStep.length,
   histograms: run.hist.length, summary: run.summary && { ...run.summary, confusion: run.summary.confusion && { classes: run.summary.confusion.classes, total: run.summary.confusion.counts.reduce((a, b) => a + b, 0) } },
-  error: run.error, ready: !!run.ready, startStep: run.ready?.startStep,
+  error: run.error, ready: !!run.ready, startStep: run.ready?.startStep, backend: run.ready?.backend, backendReason: run.ready?.backendReason,
 });
 
 window.addEventListener('message', (e) => handle(e.data as ToDashboard));

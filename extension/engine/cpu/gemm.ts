@@ -471,6 +471,21 @@ export function scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Arr
 }
 
 /** out[c] = Σ over n and p of x[n, c, p] for an [N, C, P] tensor, accumulated in float64 (Conv bias gradient). */
+/**
+ * Direct convolution y = relu?(conv(x, w) + bias) for stride 1, no padding, no dilation, one
+ * group, written as NCHW. Returns false (y untouched) when the native AVX-512 kernel is not
+ * available; the caller then uses im2col + GEMM. x [N, C, H, W], w [M, C, kh, kw].
+ */
+export function convDirect(x: Float32Array, N: number, C: number, H: number, W: number, w: Float32Array, M: number, kh: number, kw: number,
+  bias: Float32Array | null, relu: boolean, y: Float32Array): boolean {
+  return useNative && native !== null && native.convDirect(x, N, C, H, W, w, M, kh, kw, bias, relu, y);
+}
+
+/** The filter gradient of convDirect: dw [M, C, kh, kw] from x and dy [N, M, OH, OW]; false when it cannot run (then im2col + GEMM). */
+export function convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean {
+  return useNative && native !== null && native.convDirectFilter(x, N, C, H, W, dy, M, kh, kw, dw);
+}
+
 export function channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void {
   if (useNative && native) { native.channelSums(x, N, C, P, out); return; }
   if (N * C * P > x.length || out.length < C) throw new RangeError('channelSums: an array is too short');

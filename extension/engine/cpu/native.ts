@@ -51,6 +51,9 @@ export interface NativeKernels {
   scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Array): void;
   /** out[c] = Σ over n and p of x[n, c, p], accumulated in float64 (Conv bias gradient). */
   channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void;
+  convDirect(x: Float32Array, N: number, C: number, H: number, W: number, w: Float32Array, M: number, kh: number, kw: number,
+    bias: Float32Array | null, relu: boolean, y: Float32Array): boolean;
+  convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean;
   /** Σ x² accumulated in float64. */
   sumSquares(x: Float32Array): number;
   /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
@@ -77,7 +80,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */
@@ -118,7 +121,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -3,7 +3,7 @@
 import { K } from '../kernelNames';
 import type { Tensor } from '../tensor';
 import type { OpTable } from './op';
-import { attrFloat, attrInt, fusedActivation, scale, unbroadcast } from './util';
+import { attrFloat, attrInt, fusedActivation, scale, scratch, unbroadcast } from './util';
 
 export const linearOps: OpTable = {
   // __activation: 'Relu' marks a Gemm→Relu pair fused by the executor (see fuseActivations)
@@ -12,8 +12,9 @@ export const linearOps: OpTable = {
       transA: attrInt(at, 'transA', 0) === 1, transB: attrInt(at, 'transB', 0) === 1,
       alpha: attrFloat(at, 'alpha', 1), beta: attrFloat(at, 'beta', 1), activation: fusedActivation(at),
     })],
-    backward: ({ backend: b }, { inputs: [A, B, C], outputs: [y], dys: [dy], attrs, needs }) => {
-      const g = fusedActivation(attrs) ? b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu' }) : dy;
+    backward: (ctx, { inputs: [A, B, C], outputs: [y], dys: [dy], attrs, needs }) => {
+      const b = ctx.backend;
+      const g = fusedActivation(attrs) ? scratch(ctx, b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu' })) : dy;
       const tA = attrInt(attrs, 'transA', 0) === 1, tB = attrInt(attrs, 'transB', 0) === 1;
       const alpha = attrFloat(attrs, 'alpha', 1), beta = attrFloat(attrs, 'beta', 1);
       const gm = (x: Tensor, y: Tensor, transA: boolean, transB: boolean) => b.run(K.Gemm, [x, y], { transA, transB, alpha });

@@ -18,6 +18,11 @@ export interface OpContext {
   nodeName: string;
   /** how many outputs the node declares (Split needs it) */
   numOutputs?: number;
+  /**
+   * Temporaries a backward made and dropped (e.g. the ReLU-masked gradient of a fused
+   * Gemm→Relu): the executor hands their storage back with the rest of the step's (recycle).
+   */
+  scratch?: Tensor[];
 }
 
 export type MaybeTensor = Tensor | undefined;

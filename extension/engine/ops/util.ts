@@ -4,7 +4,7 @@
 import { K } from '../kernelNames';
 import type { Backend } from '../backend';
 import { allocArray, Tensor } from '../tensor';
-import type { Attrs, MaybeTensor } from './op';
+import type { Attrs, MaybeTensor, OpContext } from './op';
 
 export function attrInt(a: Attrs, name: string, def: number): number {
   const v = a[name];
@@ -23,6 +23,12 @@ export function attrInts(a: Attrs, name: string): number[] | undefined {
 /** The activation the executor fused into this Gemm/Conv node (its output is then the activation's). */
 export function fusedActivation(a: Attrs): 'Relu' | undefined {
   return a.__activation === 'Relu' ? 'Relu' : undefined;
+}
+
+/** Marks a backward's temporary as dead once the step ends (see OpContext.scratch); returns it. */
+export function scratch(ctx: OpContext, t: Tensor): Tensor {
+  (ctx.scratch ??= []).push(t);
+  return t;
 }
 
 export function normAxis(axis: number, rank: number, what = 'axis'): number {

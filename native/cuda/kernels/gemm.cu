@@ -46,9 +46,13 @@ NL_EXTERN void __launch_bounds__(256) sgemm(
     }
   }
   float *Cb = C + (long long)blockIdx.z * strideC;
+  // Unrolled so that acc is indexed by constants: NVVM otherwise leaves it in local memory
+  // in the PTX (ld.local) and relies on ptxas, the driver's JIT included, to promote it.
+#pragma unroll
   for (int i = 0; i < 4; i++) {
     int gm = m0 + ty + 16 * i;
     if (gm >= M) continue;
+#pragma unroll
     for (int j = 0; j < 4; j++) {
       int gn = n0 + tx + 16 * j;
       if (gn >= N) continue;
@@ -88,6 +92,8 @@ NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
   int wm = (warp >> 2) * 32, wn = (warp & 3) * 16;
   int m0 = blockIdx.y * GBM, n0 = blockIdx.x * GBN;
   long long zb = (long long)blockIdx.z * nsum;
+  // acc must stay in registers: every loop indexing it is unrolled (ptxas -warn-lmem-usage
+  // flagged a 64-byte stack frame when the mma loop was not).
   float acc[2][2][4];
   for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
   for (int s = 0; s < nsum; s++) {
@@ -104,8 +110,10 @@ NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
         Bs[k][n] = (gn < N && gk < K) ? (transB ? Bb[(long long)gn * ldb + gk] : Bb[(long long)gk * ldb + gn]) : 0.f;
       }
       __syncthreads();
+#pragma unroll
       for (int kk = 0; kk < GBK; kk += 8) {
         unsigned a[2][4], b[2][2];
+#pragma unroll
         for (int i = 0; i < 2; i++) {
           int rm = wm + i * 16;
           a[i][0] = nl_tf32(As[kk + t][rm + g]);
@@ -113,23 +121,33 @@ NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
           a[i][2] = nl_tf32(As[kk + t + 4][rm + g]);
           a[i][3] = nl_tf32(As[kk + t + 4][rm + g + 8]);
         }
+#pragma unroll
         for (int j = 0; j < 2; j++) {
           int cn = wn + j * 8;
           b[j][0] = nl_tf32(Bs[kk + t][cn + g]);
           b[j][1] = nl_tf32(Bs[kk + t + 4][cn + g]);
         }
-        for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
-          float *c = acc[i][j];
-          asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                       : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                       : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+#pragma unroll
+          for (int j = 0; j < 2; j++) {
+            float *c = acc[i][j];
+            asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                         : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+          }
         }
       }
       __syncthreads();
     }
   }
   float *Cb = C + (long long)blockIdx.z * strideC;
-  for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) for (int r = 0; r < 4; r++) {
+#pragma unroll
+  for (int i = 0; i < 2; i++)
+#pragma unroll
+  for (int j = 0; j < 2; j++)
+#pragma unroll
+  for (int r = 0; r < 4; r++) {
     int gm = m0 + wm + i * 16 + g + 8 * (r >> 1), gn = n0 + wn + j * 8 + 2 * t + (r & 1);
     if (gm >= M || gn >= N) continue;
     float *c = Cb + (long long)gm * ldc + gn;

@@ -264,6 +264,13 @@ static napi_value Compile(napi_env env, napi_callback_info info) {
   CUmodule m;
   CUresult r = cu.ModuleLoadData(&m, ptx);
   free(ptx);
+  if (r == 222 /* CUDA_ERROR_UNSUPPORTED_PTX_VERSION */) {
+    /* NVRTC 13 writes PTX ISA 9.0, which only drivers of CUDA 13 and later load. */
+    char w[300];
+    snprintf(w, sizeof w, "cuModuleLoadData (PTX from NVRTC %d.%d; the driver supports CUDA %d.%d: use an NVRTC no newer than the driver, via NEURAL_LENS_NVRTC)",
+             nvMajor, nvMinor, driverVersion / 1000, (driverVersion % 1000) / 10);
+    return cuFail(env, w, r);
+  }
   if (r != 0) return cuFail(env, "cuModuleLoadData (PTX from NVRTC)", r);
   modules[nModules] = m;
   return num(env, nModules++);

@@ -11,7 +11,7 @@ typedef struct { char name[64]; } Func;
 static int captured = 0;
 
 int cuInit(unsigned f) { (void)f; return 0; }
-int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
+int cuDriverGetVersion(int *v) { *v = getenv("STUB_CUDA_OLD_DRIVER") ? 12040 : 13000; return 0; }
 int cuDeviceGetCount(int *n) { *n = getenv("STUB_CUDA_NO_DEVICE") ? 0 : 1; return 0; }
 int cuDeviceGet(int *d, int o) { *d = o; return 0; }
 int cuDeviceGetName(char *s, int n, int d) { (void)d; strncpy(s, "Stub GPU", n); return 0; }
@@ -36,7 +36,13 @@ int cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n, void *st) { (vo
 int cuMemsetD32Async(CUdeviceptr d, unsigned v, size_t n, void *st) { (void)st; unsigned *p = (unsigned *)(uintptr_t)d; for (size_t i = 0; i < n; i++) p[i] = v; return 0; }
 int cuStreamCreate(void **s, unsigned f) { (void)f; *s = (void *)2; return 0; }
 int cuStreamSynchronize(void *s) { (void)s; return 0; }
-int cuModuleLoadData(void **m, const void *img) { if (strncmp((const char *)img, "//STUB PTX", 10)) return 200; *m = (void *)3; return 0; }
+/* STUB_CUDA_OLD_DRIVER: a CUDA 12.4 driver given NVRTC 13 PTX (CUDA_ERROR_UNSUPPORTED_PTX_VERSION) */
+int cuModuleLoadData(void **m, const void *img) {
+  if (getenv("STUB_CUDA_OLD_DRIVER")) return 222;
+  if (strncmp((const char *)img, "//STUB PTX", 10)) return 200;
+  *m = (void *)3;
+  return 0;
+}
 int cuModuleGetFunction(void **f, void *m, const char *name) {
   (void)m;
   Func *fn = calloc(1, sizeof *fn);

@@ -7,27 +7,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CudaRuntime, kernelSource, setRuntimeForTests } from '../../../extension/engine/cuda/runtime';
+import { CudaRuntime, setRuntimeForTests } from '../../../extension/engine/cuda/runtime';
 import type { AddonStatus, CudaAddon } from '../../../extension/engine/cuda/addon';
 import { cudaBackend } from '../../../extension/engine/cuda/backend';
+import { kernelSignatures } from './kernelSignatures';
 import { opCases, runCase, seedsFor } from './opCases';
-
-/** kernel name → signature chars, parsed from the CUDA sources. */
-function kernelSignatures(): Map<string, string> {
-  const src = kernelSource().source, out = new Map<string, string>();
-  const re = /NL_EXTERN\s+void\s+(?:__launch_bounds__\(\d+\)\s*)?(\w+)\s*\(([^)]*)\)/g;
-  for (const m of src.matchAll(re)) {
-    const sig = m[2].split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-      if (p.includes('*')) return 'p';
-      if (/\blong long\b/.test(p)) return 'l';
-      if (/\bfloat\b/.test(p)) return 'f';
-      if (/\bint\b/.test(p)) return 'i';
-      throw new Error(`cannot classify parameter "${p}" of ${m[1]}`);
-    }).join('');
-    out.set(m[1], sig);
-  }
-  return out;
-}
 
 function standIn() {
   const sigs = kernelSignatures();

@@ -59,6 +59,10 @@ test('the addon against a stand-in driver and NVRTC: status, compile, copies, la
     assert.equal(none.status.available, false);
     assert.match(none.status.reason, /^CUDA not available: no device/);
 
+    const old = probe({ LD_LIBRARY_PATH: dir, NEURAL_LENS_NVRTC: path.join(dir, 'libnvrtc-stub.so'), STUB_CUDA_OLD_DRIVER: '1' }, 'backend-only');
+    assert.equal(old.status.available, true);
+    assert.match(old.backend, /^threw: CUDA not available: the kernels did not compile: cuModuleLoadData \(PTX from NVRTC 13\.0; the driver supports CUDA 12\.4: use an NVRTC no newer than the driver, via NEURAL_LENS_NVRTC\)/);
+
     const noNvrtc = probe({ LD_LIBRARY_PATH: dir, NEURAL_LENS_NVRTC: path.join(dir, 'missing.so') }, 'status-only');
     assert.equal(noNvrtc.status.available, false);
     assert.match(noNvrtc.status.reason, /^CUDA not available: NVRTC not found/);

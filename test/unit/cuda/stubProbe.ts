@@ -10,7 +10,8 @@ import { Tensor } from '../../../extension/engine/tensor';
 const out: Record<string, unknown> = {};
 const attempt = (k: string, f: () => unknown) => { try { out[k] = f(); } catch (e) { out[k] = `threw: ${(e as Error).message}`; } };
 out.status = cudaStatus();
-if (process.argv[2] !== 'status-only') {
+if (process.argv[2] === 'backend-only') attempt('backend', () => cudaBackend().name);
+else if (process.argv[2] !== 'status-only') {
   attempt('backend', () => cudaBackend().name);
   const b = cudaBackend();
   attempt('add', () => { const y = b.run(K.Add, [Tensor.from('float32', [3], [1, 2, 3]), Tensor.from('float32', [3], [10, 20, 30])]); return { device: y instanceof DeviceTensor, data: Array.from(y.data) }; });

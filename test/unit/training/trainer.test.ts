@@ -10,7 +10,7 @@ import { graphFromModel, type EngineGraph } from '../../../extension/engine/grap
 import { cpuBackend } from '../../../extension/engine/cpu/backend';
 import { Executor, NonFiniteError } from '../../../extension/engine/executor';
 import { Rng } from '../../../extension/engine/rng';
-import { Tensor } from '../../../extension/engine/tensor';
+import { allocArray, Tensor } from '../../../extension/engine/tensor';
 import { makeDataset, splitDataset } from '../../../extension/datasets/dataset';
 import { loadMnistSample } from '../../../extension/datasets/mnistSample';
 import { Trainer, type TrainerConfig } from '../../../extension/training/trainer';
@@ -49,6 +49,24 @@ for (const [label, file, shape] of [['MLP', MLP, [784]], ['CNN', CNN, [1, 28, 28
     for (const [name, t] of a.trainedValues()) assert.deepEqual(c.trainedValues().get(name)!.data, t.data, name);
   });
 }
+
+test('in-order batches are views of the dataset, and its samples survive training (one batch = the whole dataset)', { skip: !fs.existsSync(MLP) }, async () => {
+  for (const n of [16, 40]) {
+    const data = synthetic(n, [784], 5);
+    const before = Float32Array.from(data.x.data as Float32Array);
+    const t = new Trainer(graphFromModel(readModelFileSync(MLP)), cpuBackend(), data, { ...cfg, shuffle: false, steps: 8 });
+    const losses: number[] = [];
+    for (let i = 0; i < 8; i++) losses.push((await t.trainStep()).loss);
+    assert.deepEqual(data.x.data, before, `dataset of ${n} samples changed by training`);
+    // nothing of the dataset went to the recycle pool (it would be handed out and overwritten)
+    for (let i = 0; i < 8; i++) assert.notEqual(allocArray('float32', n * 784).buffer, data.x.data.buffer, 'dataset storage was recycled');
+    // the same run with copied batches (a streamed source) gives the same losses
+    const copied = new Trainer(graphFromModel(readModelFileSync(MLP)), cpuBackend(),
+      { ...data, rows: { count: n, rowShape: [784], readInto: (idx, out) => { for (let i = 0; i < idx.length; i++) out.set(before.subarray(idx[i] * 784, idx[i] * 784 + 784), i * 784); } } },
+      { ...cfg, shuffle: false, steps: 8 });
+    for (let i = 0; i < 8; i++) assert.equal((await copied.trainStep()).loss, losses[i], `step ${i}`);
+  }
+});
 
 test('NaN/Inf detection names the step and the op', async () => {
   // y = Log(x · w): w turns negative after one large SGD step, Log then yields NaN

@@ -9,7 +9,7 @@
 // training; a different input (another layer of the same shape) just unfolds again.
 
 import { allocArray, allocFloat32Uninit, storageGeneration } from '../../tensor';
-import { col2im, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
+import { col2im, convDirect, convDirectFilter, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
 
 /** Most floats one chunk's col may hold (32 MiB); bigger batches are done in chunks. */
 let COL_CAP = 8 << 20;
@@ -86,12 +86,25 @@ function chunk(Y: Float32Array, n0: number, cnt: number, per: number): Float32Ar
   return Y.subarray(n0 * per, (n0 + cnt) * per);
 }
 
+/** NEURAL_LENS_CONV_DIRECT=0 keeps every convolution on im2col + GEMM (A/B timing, debugging). */
+const DIRECT = process.env.NEURAL_LENS_CONV_DIRECT !== '0';
+
+/**
+ * The direct kernel (native/src/conv_direct.c) beats im2col + GEMM for few output channels and
+ * short taps (LeNet: 6 x 25 and 16 x 150): the unfold would copy each input pixel kh·kw times
+ * for a GEMM too thin to run at speed. Wide layers keep the GEMM, which blocks for the caches.
+ */
+function directPays(d: Conv2dDims, R: number, strides: number[], pads: number[], dilations: number[]): boolean {
+  return DIRECT && d.M <= 32 && R <= 600 && strides.every((s) => s === 1) && pads.every((q) => q === 0) && dilations.every((q) => q === 1);
+}
+
 export function conv2dForward(
   X: Float32Array, Wt: Float32Array, bias: Float32Array | undefined, relu: boolean,
   d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  const Y = allocFloat32Uninit(d.N * M * P); // every image is written by swapAxes01
+  const Y = allocFloat32Uninit(d.N * M * P); // every image is written by swapAxes01 (or convDirect)
+  if (directPays(d, R, strides, pads, dilations) && convDirect(X, d.N, d.C, d.H, d.W, Wt, M, d.kh, d.kw, bias ?? null, relu, Y)) return Y;
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;
@@ -140,7 +153,8 @@ export function conv2dBackpropFilter(
   X: Float32Array, dY: Float32Array, d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  const dW = allocFloat32Uninit(M * R); // the first chunk's GEMM has beta = 0
+  const dW = allocFloat32Uninit(M * R); // the first chunk's GEMM has beta = 0 (convDirectFilter writes all)
+  if (directPays(d, R, strides, pads, dilations) && convDirectFilter(X, d.N, d.C, d.H, d.W, dY, M, d.kh, d.kw, dW)) return dW;
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;
