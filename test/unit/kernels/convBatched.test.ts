@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  adamStep, biasAct, channelSums, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, setGemmBackend, setGemmThreads,
+  adamStep, biasAct, channelSums, convDirect, convDirectFilter, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, setGemmBackend, setGemmThreads,
   sgdStep, swapAxes01,
 } from '../../../extension/engine/cpu/gemm';
 import { convBackpropFilterKernel, convBackpropInputKernel, convKernel, convOutShape } from '../../../extension/engine/cpu/kernels/conv';
@@ -33,6 +33,14 @@ const cases = [
   { name: '3x3 pad 1', x: [2, 3, 7, 6], w: [5, 3, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
   { name: 'stride 2, uneven pads', x: [3, 2, 9, 8], w: [3, 2, 3, 2], strides: [2, 2], pads: [1, 0, 2, 1], dilations: [1, 1] },
   { name: 'dilation 2', x: [2, 2, 10, 9], w: [2, 2, 3, 3], strides: [1, 2], pads: [2, 1, 0, 2], dilations: [2, 2] },
+  // shapes of the direct kernel (conv_direct.c, stride 1, no padding; AVX-512 only): rows ≤ 8 wide two
+  // to a vector with an odd row count, 17–32 wide in two vectors, 33+ in more; channel blocks
+  // 16+8+6+1 and 8+4+2; kw 3 and 5, and kw 4 (forward direct, filter gradient through the GEMM)
+  { name: 'direct: 8-wide rows in pairs, odd row count', x: [2, 3, 11, 12], w: [15, 3, 5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { name: 'direct: 5-wide rows in pairs', x: [3, 2, 7, 7], w: [14, 2, 3, 3], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { name: 'direct: 20 wide, 31 channels', x: [2, 2, 9, 22], w: [31, 2, 3, 3], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { name: 'direct: 38 wide, kw 5', x: [2, 1, 8, 42], w: [6, 1, 5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
+  { name: 'direct: kw 4', x: [2, 2, 9, 13], w: [5, 2, 3, 4], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
 ];
 
 function suite(): void {
@@ -75,6 +83,22 @@ function suite(): void {
 
 describe('whole-batch convolution (native)', { skip: !nativeGemmAvailable() && 'native addon unavailable' }, () => {
   suite();
+});
+
+describe('direct convolution kernels run where they should', { skip: gemmBackendInfo().name !== 'native-avx512' && 'needs the native AVX-512 kernels' }, () => {
+  test('convDirect / convDirectFilter run for stride-1 unpadded shapes (kw 3 and 5) and match the reference', () => {
+    for (const c of cases.filter((k) => k.name.startsWith('direct'))) {
+      const [N, C, H, W] = c.x, [M, , kh, kw] = c.w, OH = H - kh + 1, OW = W - kw + 1;
+      const x = f32(c.x, 1), w = f32(c.w, 2), dy = f32([N, M, OH, OW], 4);
+      const y = new Float32Array(N * M * OH * OW);
+      assert.equal(convDirect(x.data as Float32Array, N, C, H, W, w.data as Float32Array, M, kh, kw, null, false, y), true, c.name);
+      const geo = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
+      close(new Tensor('float32', [N, M, OH, OW], y), convKernel([f64(x), f64(w)], geo), `${c.name}: forward`);
+      const dw = new Float32Array(M * C * kh * kw);
+      assert.equal(convDirectFilter(x.data as Float32Array, N, C, H, W, dy.data as Float32Array, M, kh, kw, dw), kw === 3 || kw === 5, `${c.name}: filter ran`);
+      if (kw === 3 || kw === 5) close(new Tensor('float32', c.w, dw), convBackpropFilterKernel([f64(x), f64(dy)], { ...geo, wShape: c.w }), `${c.name}: filter gradient`);
+    }
+  });
 });
 
 describe('whole-batch convolution (JS fallback)', () => {
