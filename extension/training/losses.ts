@@ -5,6 +5,7 @@
 //   bce:           binary cross-entropy with logits, mean over all elements
 
 import { allocArray, sizeOf, Tensor } from '../engine/tensor';
+import { softmaxXentNative } from '../engine/cpu/gemm';
 
 export type LossName = 'cross-entropy' | 'mse' | 'bce';
 
@@ -25,6 +26,11 @@ function crossEntropy(z: Tensor, t: Tensor): LossResult {
   const Z = z.data, T = t.data, G = allocArray(z.dtype, z.size);
   const indices = t.size === rows;
   if (!indices && t.size !== z.size) throw new Error(`cross-entropy: targets [${t.shape.join(',')}] fit neither class indices [${[N, ...z.shape.slice(2)].join(',')}] nor probabilities [${z.shape.join(',')}]`);
+  if (indices && D === 1 && Z instanceof Float32Array && T instanceof Float64Array && G instanceof Float32Array) {
+    const out = new Float64Array(2), r = softmaxXentNative(Z, T, N, C, G, out);
+    if (r !== null && r >= 0) throw new Error(`cross-entropy: label ${T[r]} outside [0, ${C})`);
+    if (r !== null) return { loss: out[0] / rows, grad: new Tensor(z.dtype, z.shape, G), correct: out[1], count: rows };
+  }
   let loss = 0, correct = 0;
   const p = new Float64Array(C);
   // element (n, c, d) is at (n·C + c)·D + d: index arithmetic inline (no closure per element)

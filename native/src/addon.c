@@ -505,6 +505,25 @@ static napi_value js_conv_direct_filter(napi_env env, napi_callback_info cbinfo)
   return out;
 }
 
+/* softmaxXent(z, labels, N, C, g, out) -> -1, the first row with a label outside [0, C), or -2 (no memory) */
+static napi_value js_softmax_xent(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "softmaxXent";
+  size_t argc = 6;
+  napi_value argv[6], result;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 6) return range_error(env, fn, "expected 6 arguments");
+  f32view z, g;
+  f64view labels, out;
+  long N, C;
+  if (!get_f32(env, argv[0], &z, fn, "z") || !get_f64(env, argv[1], &labels, fn, "labels") || !get_index(env, argv[2], &N, fn, "N") ||
+      !get_index(env, argv[3], &C, fn, "C") || !get_f32(env, argv[4], &g, fn, "g") || !get_f64(env, argv[5], &out, fn, "out"))
+    return NULL;
+  if ((double)N * C > (double)z.length || (double)N * C > (double)g.length) return range_error(env, fn, "z or g is shorter than N*C");
+  if ((long)labels.length < N || out.length < 2) return range_error(env, fn, "labels shorter than N or out shorter than 2");
+  CHECK(napi_create_double(env, (double)nl_softmax_xent(z.data, labels.data, N, C, g.data, out.data), &result));
+  return result;
+}
+
 /* swapAxes01(src, A, B, P, dst[, bias, relu]): dst[b, a, p] = src[a, b, p] (+ bias[a], then ReLU) */
 static napi_value js_swap_axes01(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "swapAxes01";
@@ -567,6 +586,7 @@ NAPI_MODULE_INIT() {
     { "scatterAdd", NULL, js_scatter_add, NULL, NULL, NULL, napi_enumerable, NULL },
     { "channelSums", NULL, js_channel_sums, NULL, NULL, NULL, napi_enumerable, NULL },
     { "convDirect", NULL, js_conv_direct, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_enumerable, NULL },
     { "convDirectFilter", NULL, js_conv_direct_filter, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },

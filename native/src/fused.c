@@ -493,3 +493,35 @@ void nl_swap_axes01(const float *src, long A, long B, long P, float *dst, const 
   swap_ctx c = { src, A, B, P, dst, bias, relu };
   parallel_for(A * B, P > 0 ? (NL_GRAIN + P - 1) / P : A * B, swap_range, &c);
 }
+
+/* Cross-entropy on logits z [N][C] with class indices (the trainer's default loss, on the
+ * model's output every step): g = (softmax(z) - onehot(label)) / N as float32, out[0] = the
+ * summed loss, out[1] = rows whose first maximum is the label. float64 arithmetic in the same
+ * order as the JS loss (training/losses.ts), so both give identical results. Returns -1, the
+ * first row whose label is not an integer in [0, C) (g then incomplete), or -2 without memory. */
+long nl_softmax_xent(const float *z, const double *labels, long N, long C, float *g, double *out) {
+  double stack_p[256];
+  double *p = C <= 256 ? stack_p : (double *)malloc((size_t)C * sizeof(double));
+  if (!p) return -2;
+  double loss = 0;
+  long hits = 0;
+  for (long n = 0; n < N; n++) {
+    const float *row = z + n * C;
+    double m = -INFINITY;
+    long arg = 0;
+    for (long c = 0; c < C; c++)
+      if (row[c] > m) { m = row[c]; arg = c; }
+    double s = 0;
+    for (long c = 0; c < C; c++) { p[c] = exp((double)row[c] - m); s += p[c]; }
+    const double k = labels[n];
+    if (!(k >= 0 && k < (double)C) || k != floor(k)) { if (p != stack_p) free(p); return n; }
+    const long ki = (long)k;
+    loss += m + log(s) - row[ki];
+    for (long c = 0; c < C; c++) g[n * C + c] = (float)((p[c] / s - (c == ki ? 1.0 : 0.0)) / (double)N);
+    if (arg == ki) hits++;
+  }
+  if (p != stack_p) free(p);
+  out[0] = loss;
+  out[1] = (double)hits;
+  return -1;
+}

@@ -206,6 +206,9 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
     return;
   }
 
+  /* alpha = 1: the kernel reads A where it is (see kernel_avx512_ua) instead of a packed copy */
+  const int ua = isa->kernelUA && g->alpha == 1.0f;
+  const long ars = g->transA ? 1 : g->lda, acs = g->transA ? g->lda : 1;
   for (long jc = n0; jc < n1; jc += NC) {
     const long nc = n1 - jc < NC ? n1 - jc : NC;
     for (long pc = 0; pc < g->K; pc += KC) {
@@ -214,13 +217,15 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
       packB(g, pc, kc, jc, nc, Bp, NR);
       for (long ic = m0; ic < m1; ic += MC) {
         const long mc = m1 - ic < MC ? m1 - ic : MC;
-        packA(g, ic, mc, pc, kc, Ap, MR);
+        if (!ua) packA(g, ic, mc, pc, kc, Ap, MR);
         for (long jr = 0; jr < nc; jr += NR) {
           const int nr = (int)(nc - jr < NR ? nc - jr : NR);
           const float *bp = Bp + jr * kc;
           for (long ir = 0; ir < mc; ir += MR) {
             const int mr = (int)(mc - ir < MR ? mc - ir : MR);
-            isa->kernel(kc, Ap + ir * kc, bp, g->C + (ic + ir) * g->ldc + jc + jr, g->ldc, beta, mr, nr);
+            float *c = g->C + (ic + ir) * g->ldc + jc + jr;
+            if (ua) isa->kernelUA(kc, g->A + (ic + ir) * ars + pc * acs, ars, acs, bp, c, g->ldc, beta, mr, nr);
+            else isa->kernel(kc, Ap + ir * kc, bp, c, g->ldc, beta, mr, nr);
           }
         }
       }

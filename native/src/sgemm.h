@@ -35,6 +35,10 @@ typedef void (*nl_packa_fn)(const nl_gemm_args *g, long i0, long mc, long p0, lo
 typedef void (*nl_ukernel_strided_fn)(long kc, const float *Ap, const float *Bs, long ldb,
                                       float *C, long ldc, float beta, int mr, int nr);
 
+/* Micro-kernel reading A in place, A(i, p) at A[i * ars + p * acs] (alpha must be 1). */
+typedef void (*nl_ukernel_ua_fn)(long kc, const float *A, long ars, long acs, const float *Bp,
+                                 float *C, long ldc, float beta, int mr, int nr);
+
 typedef struct {
   const char *name;  /* "avx512", "avx2", "generic" */
   int MR, NR;        /* micro-tile */
@@ -43,6 +47,7 @@ typedef struct {
   nl_packb_fn packB; /* NULL: use the portable packer */
   nl_packa_fn packA; /* NULL: use the portable packer */
   nl_ukernel_strided_fn kernelStrided; /* NULL: always pack B */
+  nl_ukernel_ua_fn kernelUA;           /* NULL: always pack A */
 } nl_isa;
 
 extern const nl_isa nl_isa_avx512;
@@ -109,6 +114,7 @@ void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, lon
                   float *y, double *idx);
 void nl_scatter_add(const float *src, const double *idx, long n, float *dst);
 void nl_channel_sums(const float *x, long N, long C, long P, float *out);
+long nl_softmax_xent(const float *z, const double *labels, long N, long C, float *g, double *out);
 /* Direct stride-1 unpadded 2-D convolution to NCHW with bias and ReLU (conv_direct.c); returns 0
  * without touching y when it cannot run here (no AVX-512, no memory). */
 int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float *w, long M, long kh, long kw,

@@ -54,7 +54,7 @@ NL_T static void kernel_avx2(long kc, const float *Ap, const float *Bp, float *C
   }
 }
 
-const nl_isa nl_isa_avx2 = { "avx2", MR, NR, 256, 120, 1024, kernel_avx2, NULL, NULL, NULL };
+const nl_isa nl_isa_avx2 = { "avx2", MR, NR, 256, 120, 1024, kernel_avx2, NULL, NULL, NULL, NULL };
 
 /* See nl_fma_peak_avx512: 12 chains of 8-wide FMAs, 16 FLOP each. */
 NL_T double nl_fma_peak_avx2(long iters) {
@@ -76,6 +76,6 @@ NL_T double nl_fma_peak_avx2(long iters) {
 }
 
 #else
-const nl_isa nl_isa_avx2 = { "avx2", 6, 16, 256, 120, 1024, NULL, NULL, NULL, NULL };
+const nl_isa nl_isa_avx2 = { "avx2", 6, 16, 256, 120, 1024, NULL, NULL, NULL, NULL, NULL };
 double nl_fma_peak_avx2(long iters) { (void)iters; return 0; }
 #endif

@@ -92,6 +92,37 @@ NL_T static void kernel_avx512_strided(long kc, const float *Ap, const float *Bs
     if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
 }
 
+/* kernel_avx512 reading A in place: A(i, p) at A[i * ars + p * acs] (rows beyond mr repeat
+ * row mr - 1, whose results are not stored). With alpha = 1 nothing needs scaling, and both
+ * layouts keep the 8 values of one p within a few cache lines that stay in L1 across the
+ * panel, so packing A would only copy it. */
+NL_T static void kernel_avx512_ua(long kc, const float *A, long ars, long acs, const float *Bp,
+                                  float *C, long ldc, float beta, int mr, int nr) {
+  __m512 c0[MR], c1[MR];
+  long off[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); off[i] = (i < mr ? i : mr - 1) * ars; }
+  for (long p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(Bp);
+    const __m512 b1 = _mm512_load_ps(Bp + 16);
+    _mm_prefetch((const char *)(Bp + 8 * NR), _MM_HINT_T0);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      const __m512 a = _mm512_set1_ps(A[off[i]]);
+      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+    }
+    A += acs;
+    Bp += NR;
+  }
+  const int full = nr == NR;
+  const __mmask16 k0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+  const __mmask16 k1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+    if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
+}
+
 /* dst[j * ldd + i] = src[i * lds + j] for a 16 x 16 block: unpack pairs of
  * rows, shuffle to 4 x 4 transposes inside each 128-bit lane, then move lanes. */
 NL_T static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
@@ -193,7 +224,7 @@ NL_T static void pack_a_avx512(const nl_gemm_args *g, long i0, long mc, long p0,
   if (full < mc) nl_pack_a(g, i0 + full, mc - full, p0, kc, dst + full * kc, mrw);
 }
 
-const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 256, 128, 1024, kernel_avx512, pack_b_avx512, pack_a_avx512, kernel_avx512_strided };
+const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 256, 128, 1024, kernel_avx512, pack_b_avx512, pack_a_avx512, kernel_avx512_strided, kernel_avx512_ua };
 
 /* C = alpha * A * B^T + beta * C with A (M x K) and B (N x K) both contiguous
  * in k, for small M x N and long K (convolution weight gradients, narrow
@@ -284,7 +315,7 @@ NL_T double nl_fma_peak_avx512(long iters) {
 }
 
 #else
-const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL, NULL, NULL };
+const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL, NULL, NULL, NULL };
 double nl_fma_peak_avx512(long iters) { (void)iters; return 0; }
 void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1) { (void)g; (void)m0; (void)m1; (void)n0; (void)n1; }
 #endif

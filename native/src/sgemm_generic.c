@@ -23,4 +23,4 @@ static void kernel_generic(long kc, const float *Ap, const float *Bp, float *C, 
   }
 }
 
-const nl_isa nl_isa_generic = { "generic", MR, NR, 256, 128, 1024, kernel_generic, NULL, NULL, NULL };
+const nl_isa nl_isa_generic = { "generic", MR, NR, 256, 128, 1024, kernel_generic, NULL, NULL, NULL, NULL };

@@ -486,6 +486,18 @@ export function convDirectFilter(x: Float32Array, N: number, C: number, H: numbe
   return useNative && native !== null && native.convDirectFilter(x, N, C, H, W, dy, M, kh, kw, dw);
 }
 
+/**
+ * Softmax cross-entropy on logits z [N, C] with class-index labels, natively: writes
+ * g = (softmax(z) − onehot) / N, out[0] = summed loss, out[1] = correct rows. Returns -1 when
+ * done, the first row whose label is outside [0, C), or null when the caller must use its JS
+ * loop (no addon, or no memory), which gives identical results.
+ */
+export function softmaxXentNative(z: Float32Array, labels: Float64Array, N: number, C: number, g: Float32Array, out: Float64Array): number | null {
+  if (!useNative || !native) return null;
+  const r = native.softmaxXent(z, labels, N, C, g, out);
+  return r === -2 ? null : r;
+}
+
 export function channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void {
   if (useNative && native) { native.channelSums(x, N, C, P, out); return; }
   if (N * C * P > x.length || out.length < C) throw new RangeError('channelSums: an array is too short');
