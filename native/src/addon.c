@@ -89,11 +89,14 @@ static const char *check_view(size_t length, long off, long rows, long cols, lon
   return NULL;
 }
 
-/* sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc) */
+static int get_bool(napi_env env, napi_value v, bool *out, const char *fn, const char *name);
+
+/* sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc[, bias | null, relu])
+ * bias (length >= N) and relu: C[i, j] += bias[j], then max(C, 0), done by the GEMM's threads. */
 static napi_value js_sgemm(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "sgemm";
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 18;
+  napi_value argv[18];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   if (argc < 16) return range_error(env, fn, "expected 16 arguments");
   bool ta, tb;
@@ -117,7 +120,16 @@ static napi_value js_sgemm(napi_env env, napi_callback_info cbinfo) {
     if ((err = check_view(B.length, bOff, tb ? N : K, tb ? K : N, ldb))) return range_error(env, "sgemm: B", err);
   }
   if ((err = check_view(C.length, cOff, M, N, ldc))) return range_error(env, "sgemm: C", err);
-  nl_gemm_args g = { ta, tb, M, N, K, alpha, beta, A.data + aOff, lda, B.data + bOff, ldb, C.data + cOff, ldc };
+  f32view bias = { NULL, 0 };
+  bool relu = false;
+  if (argc > 16) {
+    napi_valuetype bt;
+    CHECK(napi_typeof(env, argv[16], &bt));
+    if (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[16], &bias, fn, "bias")) return NULL;
+    if (bias.data && (long)bias.length < N) return range_error(env, fn, "bias is shorter than N");
+  }
+  if (argc > 17 && !get_bool(env, argv[17], &relu, fn, "relu")) return NULL;
+  nl_gemm_args g = { ta, tb, M, N, K, alpha, beta, A.data + aOff, lda, B.data + bOff, ldb, C.data + cOff, ldc, bias.data, relu };
   nl_sgemm(&g);
   return NULL;
 }
@@ -565,7 +577,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 6, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 7, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 

@@ -376,6 +376,10 @@ static void relu_flat_range(void *c, long i0, long i1) { /* one long row: column
 
 /* Forward epilogue of a dense layer: C[i, j] += bias[j] (bias may be NULL),
  * then max(0, .) when relu. One pass instead of two. */
+void nl_bias_act_serial(float *C, long M, long N, long ldc, const float *bias, int relu) {
+  NL_DISPATCH(bias_act_avx2(C, M, N, ldc, bias, relu), bias_act_body(C, M, N, ldc, bias, relu));
+}
+
 void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu) {
   bias_act_ctx c = { C, N, ldc, bias, relu };
   if (M == 1 && !bias) { if (relu) parallel_for(N, NL_GRAIN, relu_flat_range, &c); return; }

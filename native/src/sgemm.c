@@ -240,6 +240,12 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
  * smaller operand, else M. Chunks: one per thread, more when re-packing the
  * shared operand stays cheap, which balances better on a busy machine. */
 
+/* bias + ReLU on C[m0:m1, n0:n1], right after the same thread computed it. */
+static void epilogue(const nl_gemm_args *g, long m0, long m1, long n0, long n1) {
+  if ((!g->bias && !g->relu) || m1 <= m0 || n1 <= n0) return;
+  nl_bias_act_serial(g->C + m0 * g->ldc + n0, m1 - m0, n1 - n0, g->ldc, g->bias ? g->bias + n0 : NULL, g->relu);
+}
+
 typedef void (*block_fn)(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1);
 
 typedef struct {
@@ -258,8 +264,8 @@ static void chunk_task(void *vctx, int c) {
   const long total = s->split_n ? s->g->N : s->g->M;
   long a = (s->units * c / s->nchunks) * unit, b = (s->units * (c + 1) / s->nchunks) * unit;
   if (b > total) b = total;
-  if (s->split_n) s->run(s->g, s->isa, 0, s->g->M, a, b);
-  else s->run(s->g, s->isa, a, b, 0, s->g->N);
+  if (s->split_n) { s->run(s->g, s->isa, 0, s->g->M, a, b); epilogue(s->g, 0, s->g->M, a, b); }
+  else { s->run(s->g, s->isa, a, b, 0, s->g->N); epilogue(s->g, a, b, 0, s->g->N); }
 }
 
 static void dot_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1) {
@@ -290,7 +296,7 @@ void nl_sgemm(const nl_gemm_args *g) {
   split_ctx s = { g, isa, dot ? dot_block : gemm_block, dot ? 4 : isa->MR, dot ? 4 : isa->NR, g->M <= g->N, 0, 1 };
   s.units = s.split_n ? ceil_div(g->N, s.unit_n) : ceil_div(g->M, s.unit_m);
   if (nthreads > s.units) nthreads = s.units;
-  if (nthreads <= 1) { s.run(g, isa, 0, g->M, 0, g->N); return; }
+  if (nthreads <= 1) { s.run(g, isa, 0, g->M, 0, g->N); epilogue(g, 0, g->M, 0, g->N); return; }
   /* Re-packing the shared operand costs about one cycle per element against
    * 1/16 cycle per multiply-add: extra chunks cost ~16 / (split length) each. */
   const double split_len = (double)(s.split_n ? g->N : g->M);

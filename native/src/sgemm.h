@@ -16,6 +16,9 @@ typedef struct {
   const float *A; long lda;
   const float *B; long ldb;
   float *C; long ldc;
+  /* Epilogue, applied by the thread that computed each part of C while it is in its cache:
+   * C[i, j] += bias[j] (bias may be NULL), then max(C, 0) if relu. */
+  const float *bias; int relu;
 } nl_gemm_args;
 
 /* Micro-kernel: C[0:mr, 0:nr] = beta * C + sum_p Ap[p] (x) Bp[p], where Ap is a
@@ -105,6 +108,8 @@ void nl_sgd_norms(float *p, const float *g, float *buf, long n, float lr, float 
 void nl_adam_norms(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
                    float eps, float wd, int decoupled, double step, double *ss);
 void nl_bias_act(float *C, long M, long N, long ldc, const float *bias, int relu);
+/* nl_bias_act on the calling thread only (the GEMM epilogue of one thread's part of C). */
+void nl_bias_act_serial(float *C, long M, long N, long ldc, const float *bias, int relu);
 void nl_relu_grad(const float *dy, const float *y, float *dx, long n);
 void nl_col_sums(const float *A, long M, long N, long lda, float *out, float beta);
 void nl_unfold_batch(int fold, const float *src, float *dst, long count, long C, long H, long W, long kh, long kw,

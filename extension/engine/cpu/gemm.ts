@@ -96,6 +96,21 @@ export function sgemm(
   impl(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
 }
 
+/**
+ * sgemm followed by C[i, j] += bias[j] (bias may be null) and an optional ReLU: the dense
+ * layer's forward. Natively the GEMM's threads do the epilogue on the part of C each computed,
+ * while it is still in their caches; the JS path runs biasAct after the GEMM.
+ */
+export function sgemmBiasAct(
+  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+  beta: number, C: Float32Array, cOff: number, ldc: number, bias: Float32Array | null, relu: boolean,
+): void {
+  if (useNative && native) { native.sgemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, bias, relu); return; }
+  impl(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  if ((bias || relu) && M > 0 && N > 0) biasAct(C, cOff, M, N, ldc, bias, relu);
+}
+
 // ---------------------------------------------------------------------------
 // JS fallback: op(A) and op(B) packed (alpha folded into A) into float64
 // panels of 4 rows / 4 columns per KB-deep block, then a 4 x 4 register tile

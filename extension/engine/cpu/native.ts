@@ -18,6 +18,8 @@ export interface NativeKernels {
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
     beta: number, C: Float32Array, cOff: number, ldc: number,
+    /** epilogue by the GEMM's threads: C[i, j] += bias[j], then ReLU */
+    bias?: Float32Array | null, relu?: boolean,
   ): void;
   im2col(
     x: Float32Array, xOff: number, C: number, H: number, W: number, kh: number, kw: number,
@@ -81,7 +83,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */

@@ -163,6 +163,25 @@ describe('native sgemm', { skip: nativeSkip }, () => {
         test('large enough to split across threads', () => {
           for (const [tA, tB] of TRANS) check(run, { tA, tB, M: 150, N: 300, K: 200, alpha: 1, beta: 0.5 });
         });
+        test('bias + ReLU epilogue equals the GEMM followed by biasAct (packed, in-place B, dot-product and K = 0 paths)', () => {
+          k.setIsa(isa);
+          k.setThreads(threads);
+          const shapes: Array<[boolean, boolean, number, number, number, number]> = [
+            [false, true, 256, 256, 784, 1], [true, false, 70, 130, 50, 1], [false, false, 9, 300, 25, 1], // packed / in place
+            [false, true, 6, 25, 3000, 1], [false, true, 40, 33, 17, 0.5], [false, false, 5, 7, 0, 1], // dot / alpha / K = 0
+          ];
+          for (const [tA, tB, M, N, K, alpha] of shapes) {
+            const A = rand(M * K, 1), B = rand(K * N, 2), bias = rand(N, 3);
+            for (const relu of [false, true]) for (const b of [bias, null]) {
+              const got = rand(M * N, 4), want = Float32Array.from(got);
+              k.sgemm(tA, tB, M, N, K, alpha, A, 0, tA ? M : K, B, 0, tB ? K : N, 0.5, got, 0, N, b, relu);
+              k.sgemm(tA, tB, M, N, K, alpha, A, 0, tA ? M : K, B, 0, tB ? K : N, 0.5, want, 0, N);
+              k.biasAct(want, 0, M, N, N, b, relu);
+              assert.deepEqual(got, want, `${M}x${N}x${K} tA=${tA} tB=${tB} relu=${relu} bias=${!!b}`);
+            }
+          }
+          assert.throws(() => k.sgemm(false, false, 2, 3, 1, 1, rand(2, 1), 0, 1, rand(3, 1), 0, 3, 0, new Float32Array(6), 0, 3, new Float32Array(2), false), /bias is shorter than N/);
+        });
       });
     }
   }

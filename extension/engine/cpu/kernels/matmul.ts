@@ -2,7 +2,7 @@
 
 import { allocArray, allocFloat32Uninit, sizeOf, Tensor } from '../../tensor';
 import { gemm } from '../matmulKernel';
-import { biasAct } from '../gemm';
+import { sgemmBiasAct } from '../gemm';
 import { broadcastShapes, broadcastStrides, binaryLoop } from './elementwise';
 
 type F = Float32Array | Float64Array;
@@ -50,8 +50,7 @@ export function gemmKernel([a, b, c]: Tensor[], { transA = false, transB = false
   if (A instanceof Float32Array && B instanceof Float32Array && (!c || isRowBias(c, N, beta))) {
     // the dense-layer case: GEMM, then bias (+ ReLU) in one epilogue pass
     const out = allocFloat32Uninit(M * N); // beta = 0: the GEMM writes every element
-    gemm(transA, transB, M, N, K, alpha, A, 0, a.shape[1], B, 0, b.shape[1], 0, out, 0, N);
-    if ((c || relu) && out.length) biasAct(out, 0, M, N, N, c ? (c.data as Float32Array) : null, relu);
+    sgemmBiasAct(transA, transB, M, N, K, alpha, A, 0, a.shape[1], B, 0, b.shape[1], 0, out, 0, N, c ? (c.data as Float32Array) : null, relu);
     return new Tensor(a.dtype, [M, N], out);
   }
   let out: F;
