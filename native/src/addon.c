@@ -445,6 +445,29 @@ static napi_value js_scatter_add(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* scatterAddPlanes(src, idx, planes, per, perDst, dst): dst = 0, dst[idx[i]] += src[i]; plane k
+ * of src (per values) must point into plane k of dst (perDst values): RangeError otherwise. */
+static napi_value js_scatter_add_planes(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "scatterAddPlanes";
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 6) return range_error(env, fn, "expected 6 arguments");
+  f32view src, dst;
+  f64view idx;
+  long planes, per, per_dst;
+  if (!get_f32(env, argv[0], &src, fn, "src") || !get_f64(env, argv[1], &idx, fn, "idx") || !get_index(env, argv[2], &planes, fn, "planes") ||
+      !get_index(env, argv[3], &per, fn, "per") || !get_index(env, argv[4], &per_dst, fn, "perDst") || !get_f32(env, argv[5], &dst, fn, "dst"))
+    return NULL;
+  if (!same_length(env, fn, "idx", idx.length, src.length)) return NULL;
+  if ((double)planes * per != (double)src.length || (double)planes * per_dst > (double)dst.length)
+    return range_error(env, fn, "array lengths do not match planes");
+  /* each index is checked by the thread that scatters its plane, before it writes */
+  if (nl_scatter_add_planes(src.data, idx.data, planes, per, per_dst, dst.data) >= 0)
+    return range_error(env, fn, "an index is outside its plane of dst");
+  return NULL;
+}
+
 /* channelSums(x, N, C, P, out): out[c] = sum over n, p of x[n, c, p] */
 static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "channelSums";
@@ -596,6 +619,7 @@ NAPI_MODULE_INIT() {
     { "swapAxes01", NULL, js_swap_axes01, NULL, NULL, NULL, napi_enumerable, NULL },
     { "maxPool2d", NULL, js_maxpool2d, NULL, NULL, NULL, napi_enumerable, NULL },
     { "scatterAdd", NULL, js_scatter_add, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "scatterAddPlanes", NULL, js_scatter_add_planes, NULL, NULL, NULL, napi_enumerable, NULL },
     { "channelSums", NULL, js_channel_sums, NULL, NULL, NULL, napi_enumerable, NULL },
     { "convDirect", NULL, js_conv_direct, NULL, NULL, NULL, napi_enumerable, NULL },
     { "softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -176,7 +176,7 @@ typedef struct {
   const float *x, *dy;
   float *dw, *acc;
   long N, C, H, W, M, kh, kw, OH, OW;
-  long mblocks, items, per_group;
+  long mblocks, fb, items, per_group; /* fb: channels per block (<= FB) */
 } convf_ctx;
 
 #define FB 4
@@ -231,9 +231,9 @@ CONVF_ITEM(1, 3)
 NL_T static void convf_item(const convf_ctx *c, long item, long n0, long n1) {
   const long b = item % c->mblocks, cky = item / c->mblocks, ci = cky / c->kh, ky = cky % c->kh;
   float *accp = c->acc + item * FB * c->kw * 16;
-  for (long co0 = b * FB, end = co0 + FB < c->M ? co0 + FB : c->M; co0 < end;) {
+  for (long co0 = b * c->fb, end = co0 + c->fb < c->M ? co0 + c->fb : c->M; co0 < end;) {
     const long left = end - co0, mb = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-    float *a = accp + (co0 - b * FB) * c->kw * 16;
+    float *a = accp + (co0 - b * c->fb) * c->kw * 16;
     if (c->kw == 5) { if (mb == 4) convf_4_5(c, ci, ky, co0, n0, n1, a); else if (mb == 2) convf_2_5(c, ci, ky, co0, n0, n1, a); else convf_1_5(c, ci, ky, co0, n0, n1, a); }
     else { if (mb == 4) convf_4_3(c, ci, ky, co0, n0, n1, a); else if (mb == 2) convf_2_3(c, ci, ky, co0, n0, n1, a); else convf_1_3(c, ci, ky, co0, n0, n1, a); }
     co0 += mb;
@@ -249,9 +249,9 @@ NL_T static void convf_group(void *vctx, int g) {
   }
   for (long it = i0; it < i1; it++) {
     const long b = it % c->mblocks, cky = it / c->mblocks, ci = cky / c->kh, ky = cky % c->kh;
-    for (long j = 0; j < FB && b * FB + j < c->M; j++)
+    for (long j = 0; j < c->fb && b * c->fb + j < c->M; j++)
       for (long k = 0; k < c->kw; k++)
-        c->dw[(((b * FB + j) * c->C + ci) * c->kh + ky) * c->kw + k] =
+        c->dw[(((b * c->fb + j) * c->C + ci) * c->kh + ky) * c->kw + k] =
             _mm512_reduce_add_ps(_mm512_load_ps(c->acc + ((it * FB + j) * c->kw + k) * 16));
   }
 }
@@ -259,13 +259,15 @@ NL_T static void convf_group(void *vctx, int g) {
 int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, const float *dy, long M, long kh, long kw, float *dw) {
   const long OH = H - kh + 1, OW = W - kw + 1;
   if (!nl_cpu_has_avx512() || (kw != 5 && kw != 3) || OH < 1 || OW < 1 || N < 1 || M < 1 || C < 1) return 0;
-  const long mblocks = (M + FB - 1) / FB, items = C * kh * mblocks;
+  /* blocks of at most FB channels, as even as possible (M = 6: 3 + 3, not 4 + 2) */
+  const long mblocks = (M + FB - 1) / FB, items = C * kh * mblocks, fb = (M + mblocks - 1) / mblocks;
   float *acc = (float *)aligned_alloc(64, (size_t)(items * FB * kw * 16) * sizeof(float));
   if (!acc) return 0;
   for (long i = 0; i < items * FB * kw * 16; i++) acc[i] = 0.0f;
   const int threads = nl_pool_threads();
-  long groups = threads <= 1 ? 1 : items < 2L * threads ? items : 2L * threads;
-  convf_ctx c = { x, dy, dw, acc, N, C, H, W, M, kh, kw, OH, OW, mblocks, items, (items + groups - 1) / groups };
+  /* small item counts (LeNet conv1: 10) go one item per group, which balances best */
+  long groups = threads <= 1 ? 1 : items <= 16L * threads ? items : 4L * threads;
+  convf_ctx c = { x, dy, dw, acc, N, C, H, W, M, kh, kw, OH, OW, mblocks, fb, items, (items + groups - 1) / groups };
   groups = (items + c.per_group - 1) / c.per_group;
   nl_pool_run(convf_group, &c, (int)groups, threads);
   free(acc);

@@ -11,6 +11,8 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdatomic.h>
 
 /* Splits [0, n) over the pool's threads in chunks of at least `grain` items
  * (elementwise work: each item's result is independent of the split, so every
@@ -450,14 +452,45 @@ void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, lon
 }
 
 /* dst[idx[i]] += src[i] (max-pooling backward). The caller checks every index. */
+typedef struct { const float *src; const double *idx; long per, per_dst; float *dst; _Atomic long bad; } scatter_ctx;
+static void scatter_planes_range(void *c, long k0, long k1) { /* planes [k0, k1) */
+  scatter_ctx *a = (scatter_ctx *)c;
+  memset(a->dst + k0 * a->per_dst, 0, (size_t)((k1 - k0) * a->per_dst) * sizeof(float));
+  for (long k = k0; k < k1; k++) {
+    const long lo = k * a->per_dst, hi = lo + a->per_dst;
+    for (long i = k * a->per; i < (k + 1) * a->per; i++) {
+      const double v = a->idx[i];
+      const long j = (long)v;
+      if (!(v >= (double)lo && v < (double)hi) || (double)j != v) { a->bad = i; return; }
+      a->dst[j] += a->src[i];
+    }
+  }
+}
+
+/* MaxPool backward: dst = 0, then dst[idx[i]] += src[i], plane by plane (plane k of src may
+ * only point into plane k of dst), planes split over the pool's threads. Each plane's order is
+ * the serial order, so every thread count gives the same result. Returns -1, or the position
+ * of an index outside its plane (dst is then incomplete). */
+long nl_scatter_add_planes(const float *src, const double *idx, long planes, long per, long per_dst, float *dst) {
+  scatter_ctx c = { src, idx, per, per_dst, dst, -1 };
+  const long work = per + per_dst;
+  parallel_for(planes, work > 0 ? (NL_GRAIN + work - 1) / work : planes, scatter_planes_range, &c);
+  return c.bad;
+}
+
 void nl_scatter_add(const float *src, const double *idx, long n, float *dst) {
   for (long i = 0; i < n; i++) dst[(long)idx[i]] += src[i];
 }
 
 /* Per-channel sums of an [N, C, P] tensor (Conv bias gradient), accumulated in
  * double and rounded once, like the engine's generic ReduceSum. */
-void nl_channel_sums(const float *x, long N, long C, long P, float *out) {
-  for (long c = 0; c < C; c++) {
+typedef struct { const float *x; long N, C, P; float *out; } chsum_ctx;
+static void channel_sums_range(void *v, long c0, long c1) {
+  const chsum_ctx *a = (const chsum_ctx *)v;
+  const float *x = a->x;
+  const long N = a->N, C = a->C, P = a->P;
+  float *out = a->out;
+  for (long c = c0; c < c1; c++) {
     double s = 0.0;
     for (long n = 0; n < N; n++) {
       const float *r = x + (n * C + c) * P;
@@ -469,6 +502,13 @@ void nl_channel_sums(const float *x, long N, long C, long P, float *out) {
     }
     out[c] = (float)s;
   }
+}
+
+/* channels split over the pool's threads (each sum is computed whole by one thread) */
+void nl_channel_sums(const float *x, long N, long C, long P, float *out) {
+  chsum_ctx c = { x, N, C, P, out };
+  const long work = N * P;
+  parallel_for(C, work > 0 ? (NL_GRAIN + work - 1) / work : C, channel_sums_range, &c);
 }
 
 /* dst[b, a, :] = src[a, b, :] for an [A, B, P] array: moves a whole-batch

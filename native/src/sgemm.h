@@ -118,6 +118,7 @@ void nl_swap_axes01(const float *src, long A, long B, long P, float *dst, const 
 void nl_maxpool2d(const float *x, long NC, long H, long W, long OH, long OW, long kh, long kw, long sh, long sw,
                   float *y, double *idx);
 void nl_scatter_add(const float *src, const double *idx, long n, float *dst);
+long nl_scatter_add_planes(const float *src, const double *idx, long planes, long per, long per_dst, float *dst);
 void nl_channel_sums(const float *x, long N, long C, long P, float *out);
 long nl_softmax_xent(const float *z, const double *labels, long N, long C, float *g, double *out);
 /* Direct stride-1 unpadded 2-D convolution to NCHW with bias and ReLU (conv_direct.c); returns 0

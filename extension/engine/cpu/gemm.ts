@@ -479,13 +479,24 @@ export function maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH:
 }
 
 /** dst[idx[i]] += src[i] (max-pooling backward). */
+/**
+ * MaxPool backward by planes: dst = 0, then dst[idx[i]] += src[i], where plane k of src
+ * (`per` values) only points into plane k of dst (`perDst` values), as MaxPool's indices do.
+ * Natively the planes are split over the threads (no two threads touch the same plane).
+ */
+export function scatterAddPlanes(src: Float32Array, idx: Float64Array, planes: number, per: number, perDst: number, dst: Float32Array): void {
+  if (useNative && native) { native.scatterAddPlanes(src, idx, planes, per, perDst, dst); return; }
+  if (idx.length !== src.length || src.length !== planes * per || dst.length < planes * perDst) throw new RangeError('scatterAddPlanes: array lengths do not match planes');
+  dst.fill(0, 0, planes * perDst);
+  for (let i = 0; i < src.length; i++) dst[idx[i]] += src[i];
+}
+
 export function scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Array): void {
   if (useNative && native) { native.scatterAdd(src, idx, dst); return; }
   if (idx.length !== src.length) throw new RangeError('scatterAdd: src and idx must have the same length');
   for (let i = 0; i < src.length; i++) dst[idx[i]] += src[i];
 }
 
-/** out[c] = Σ over n and p of x[n, c, p] for an [N, C, P] tensor, accumulated in float64 (Conv bias gradient). */
 /**
  * Direct convolution y = relu?(conv(x, w) + bias) for stride 1, no padding, no dilation, one
  * group, written as NCHW. Returns false (y untouched) when the native AVX-512 kernel is not
@@ -513,6 +524,7 @@ export function softmaxXentNative(z: Float32Array, labels: Float64Array, N: numb
   return r === -2 ? null : r;
 }
 
+/** out[c] = Σ over n and p of x[n, c, p] for an [N, C, P] tensor, accumulated in float64 (Conv bias gradient). */
 export function channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void {
   if (useNative && native) { native.channelSums(x, N, C, P, out); return; }
   if (N * C * P > x.length || out.length < C) throw new RangeError('channelSums: an array is too short');

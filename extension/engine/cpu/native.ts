@@ -55,6 +55,7 @@ export interface NativeKernels {
   channelSums(x: Float32Array, N: number, C: number, P: number, out: Float32Array): void;
   convDirect(x: Float32Array, N: number, C: number, H: number, W: number, w: Float32Array, M: number, kh: number, kw: number,
     bias: Float32Array | null, relu: boolean, y: Float32Array): boolean;
+  scatterAddPlanes(src: Float32Array, idx: Float64Array, planes: number, per: number, perDst: number, dst: Float32Array): void;
   softmaxXent(z: Float32Array, labels: Float64Array, N: number, C: number, g: Float32Array, out: Float64Array): number;
   convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean;
   /** Σ x² accumulated in float64. */
@@ -124,7 +125,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'softmaxXent', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  adamStep, biasAct, channelSums, convDirect, convDirectFilter, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, setGemmBackend, setGemmThreads,
+  adamStep, biasAct, channelSums, convDirect, convDirectFilter, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, scatterAddPlanes, setGemmBackend, setGemmThreads,
   sgdStep, swapAxes01,
 } from '../../../extension/engine/cpu/gemm';
 import { convBackpropFilterKernel, convBackpropInputKernel, convKernel, convOutShape } from '../../../extension/engine/cpu/kernels/conv';
@@ -141,6 +141,14 @@ describe('layout and pooling helpers: native equals JS', { skip: !nativeGemmAvai
     assert.deepEqual(a, b);
   });
 
+  test('scatterAddPlanes refuses an index outside its plane', () => {
+    setGemmBackend('native');
+    try {
+      scatterAddPlanes(Float32Array.from([1, 2, 3, 4]), Float64Array.from([1, 1, 2, 3]), 2, 2, 2, new Float32Array(4)); // in its plane: fine
+      assert.throws(() => scatterAddPlanes(new Float32Array(4), Float64Array.from([0, 1, 9, 3]), 2, 2, 3, new Float32Array(6)), /outside its plane/);
+    } finally { setGemmBackend('auto'); }
+  });
+
   test('channelSums and batched im2col', () => {
     const x = values(4 * 3 * 10, 4);
     const [s1, s2] = both(() => { const o = new Float32Array(3); channelSums(x, 4, 3, 10, o); return o; });
@@ -171,7 +179,11 @@ describe('layout and pooling helpers: native equals JS', { skip: !nativeGemmAvai
         swapAxes01(y, 13, 17, 900, s, values(13, 5), true);
         const mp = new Float32Array(320 * 12 * 12), mi = new Float64Array(mp.length);
         maxPool2d(y, 320, 24, 24, 12, 12, 2, 2, 2, 2, mp, mi);
-        return { p, buf, q, m, v, dx, c, d, s, mp, mi };
+        const back = new Float32Array(320 * 24 * 24).fill(NaN); // every element is written
+        scatterAddPlanes(values(mp.length, 6), mi, 320, 144, 576, back);
+        const cs = new Float32Array(40);
+        channelSums(y, 5, 40, 1000, cs);
+        return { p, buf, q, m, v, dx, c, d, s, mp, mi, back, cs };
       });
       assert.deepEqual(a, b);
     } finally { setGemmThreads(old); }

@@ -1,7 +1,7 @@
 // N-d max/average pooling and their gradients, on the same offset tables as im2col.
 
 import { allocArray, allocFloat32Uninit, sizeOf, Tensor } from '../../tensor';
-import { maxPool2d, scatterAdd } from '../gemm';
+import { maxPool2d, scatterAdd, scatterAddPlanes } from '../gemm';
 import { offsetTable, type ConvGeometry } from './conv';
 
 export interface PoolAttrs extends Omit<ConvGeometry, 'group'> {
@@ -74,7 +74,14 @@ export function maxPoolKernel([x]: Tensor[], a: PoolAttrs): Tensor[] {
 
 /** inputs [dy, indices] → dx (indices as produced by maxPoolKernel with storageOrder 0) */
 export function maxPoolGradKernel([dy, idx]: Tensor[], { xShape }: { xShape: number[] }): Tensor {
-  const dX = allocArray(dy.dtype, sizeOf(xShape)), D = dy.data, I = idx.data;
+  const D = dy.data, I = idx.data;
+  if (D instanceof Float32Array && I instanceof Float64Array && xShape.length >= 2 && dy.rank === xShape.length) {
+    // the indices of one (n, c) plane point into the same plane of x: planes can go in parallel
+    const planes = xShape[0] * xShape[1], dX = allocFloat32Uninit(sizeOf(xShape));
+    scatterAddPlanes(D, I, planes, planes ? D.length / planes : 0, planes ? dX.length / planes : 0, dX);
+    return new Tensor(dy.dtype, xShape.slice(), dX);
+  }
+  const dX = allocArray(dy.dtype, sizeOf(xShape));
   if (D instanceof Float32Array && I instanceof Float64Array) {
     scatterAdd(D, I, dX as Float32Array);
     return new Tensor(dy.dtype, xShape.slice(), dX);
