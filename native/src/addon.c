@@ -559,6 +559,28 @@ static napi_value js_softmax_xent(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
+/* convDirectInput(dy, N, M, OH, OW, w, C, kh, kw, dx) -> whether it ran: the input gradient of convDirect. */
+static napi_value js_conv_direct_input(napi_env env, napi_callback_info cbinfo) {
+  static const char *fn = "convDirectInput";
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 10) return range_error(env, fn, "expected 10 arguments");
+  f32view dy, w, dx;
+  long N, M, OH, OW, C, kh, kw;
+  if (!get_f32(env, argv[0], &dy, fn, "dy") || !get_index(env, argv[1], &N, fn, "N") || !get_index(env, argv[2], &M, fn, "M") ||
+      !get_index(env, argv[3], &OH, fn, "OH") || !get_index(env, argv[4], &OW, fn, "OW") || !get_f32(env, argv[5], &w, fn, "w") ||
+      !get_index(env, argv[6], &C, fn, "C") || !get_index(env, argv[7], &kh, fn, "kh") || !get_index(env, argv[8], &kw, fn, "kw") ||
+      !get_f32(env, argv[9], &dx, fn, "dx"))
+    return NULL;
+  if ((double)N * M * OH * OW > (double)dy.length) return range_error(env, fn, "dy is shorter than N*M*OH*OW");
+  if ((double)M * C * kh * kw > (double)w.length) return range_error(env, fn, "w is shorter than M*C*kh*kw");
+  if ((double)N * C * (OH + kh - 1) * (OW + kw - 1) > (double)dx.length) return range_error(env, fn, "dx is shorter than N*C*H*W");
+  napi_value out;
+  CHECK(napi_get_boolean(env, nl_conv2d_direct_input(dy.data, N, M, OH, OW, w.data, C, kh, kw, dx.data) != 0, &out));
+  return out;
+}
+
 /* swapAxes01(src, A, B, P, dst[, bias, relu]): dst[b, a, p] = src[a, b, p] (+ bias[a], then ReLU) */
 static napi_value js_swap_axes01(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "swapAxes01";
@@ -624,6 +646,7 @@ NAPI_MODULE_INIT() {
     { "convDirect", NULL, js_conv_direct, NULL, NULL, NULL, napi_enumerable, NULL },
     { "softmaxXent", NULL, js_softmax_xent, NULL, NULL, NULL, napi_enumerable, NULL },
     { "convDirectFilter", NULL, js_conv_direct_filter, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "convDirectInput", NULL, js_conv_direct_input, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -21,6 +21,7 @@
 #include "sgemm.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -274,6 +275,96 @@ int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, cons
   return 1;
 }
 
+/* ---- input gradient: dx[n][ci][iy][ix] = sum_(co, ky, kx) dy[n][co][iy-ky][ix-kx] * w[co][ci][ky][kx]
+ * over the taps that land inside dy. Gather form, one dx row segment of 16 lanes at a time with
+ * CB input channels in registers: each (co, ky, kx) loads the dy row shifted by kx (lanes that
+ * would fall outside dy masked off) and multiplies it into the CB sums; every dx element is
+ * written once (the scatter form's overlapping read-modify-writes stall on store forwarding).
+ * Images are split over threads. */
+typedef struct {
+  const float *dy, *wt; /* wt: [M][kh][kw][C], a tap's weights for CB input channels adjacent */
+  float *dx;
+  long N, C, H, W, M, kh, kw, OH, OW, per_chunk;
+} convi_ctx;
+
+#define CONVI_TILE(CB)                                                                                 \
+  NL_T static inline __attribute__((always_inline)) void convi_##CB(                                 \
+      const convi_ctx *c, const float *dyn, float *dxn, long ci0, long iy, long x0, __mmask16 mout,    \
+      const __mmask16 *mk) {                                                                          \
+    __m512 acc[CB];                                                                                   \
+    _Pragma("GCC unroll 8") for (int j = 0; j < CB; j++) acc[j] = _mm512_setzero_ps();                \
+    const long OH = c->OH, OW = c->OW, kh = c->kh, kw = c->kw, C = c->C;                              \
+    const long ky0 = iy - OH + 1 > 0 ? iy - OH + 1 : 0, ky1 = iy < kh - 1 ? iy : kh - 1;              \
+    for (long co = 0; co < c->M; co++) {                                                              \
+      for (long ky = ky0; ky <= ky1; ky++) {                                                          \
+        const float *row = dyn + (co * OH + iy - ky) * OW + x0;                                       \
+        const float *wk = c->wt + ((co * kh + ky) * kw) * C + ci0;                                    \
+        for (long kx = 0; kx < kw; kx++, wk += C) {                                                   \
+          const __m512 v = _mm512_maskz_loadu_ps(mk[kx], row - kx);                                   \
+          _Pragma("GCC unroll 8") for (int j = 0; j < CB; j++)                                        \
+            acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(wk[j]), v, acc[j]);                               \
+        }                                                                                             \
+      }                                                                                               \
+    }                                                                                                 \
+    _Pragma("GCC unroll 8") for (int j = 0; j < CB; j++)                                              \
+      _mm512_mask_storeu_ps(dxn + ((ci0 + j) * c->H + iy) * c->W + x0, mout, acc[j]);                 \
+  }
+
+CONVI_TILE(8)
+CONVI_TILE(6)
+CONVI_TILE(4)
+CONVI_TILE(2)
+CONVI_TILE(1)
+
+NL_T static void convi_image(const convi_ctx *c, long n) {
+  const float *dyn = c->dy + n * c->M * c->OH * c->OW;
+  float *dxn = c->dx + n * c->C * c->H * c->W;
+  __mmask16 mk[16];
+  for (long x0 = 0; x0 < c->W; x0 += 16) {
+    const __mmask16 mout = lanes(c->W - x0);
+    /* lane l reads dy column x0 + l - kx: inside [0, OW) only */
+    for (long kx = 0; kx < c->kw; kx++) {
+      const long lo = kx - x0, hi = c->OW + kx - x0;
+      mk[kx] = (__mmask16)(lanes(hi) & ~lanes(lo) & mout);
+    }
+    for (long iy = 0; iy < c->H; iy++)
+      for (long ci0 = 0; ci0 < c->C;) {
+        const long left = c->C - ci0, cb = left >= 8 ? 8 : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        if (cb == 8) convi_8(c, dyn, dxn, ci0, iy, x0, mout, mk);
+        else if (cb == 6) convi_6(c, dyn, dxn, ci0, iy, x0, mout, mk);
+        else if (cb == 4) convi_4(c, dyn, dxn, ci0, iy, x0, mout, mk);
+        else if (cb == 2) convi_2(c, dyn, dxn, ci0, iy, x0, mout, mk);
+        else convi_1(c, dyn, dxn, ci0, iy, x0, mout, mk);
+        ci0 += cb;
+      }
+  }
+}
+
+static void convi_chunk(void *vctx, int k) {
+  const convi_ctx *c = (const convi_ctx *)vctx;
+  const long n0 = (long)k * c->per_chunk, n1 = n0 + c->per_chunk < c->N ? n0 + c->per_chunk : c->N;
+  for (long n = n0; n < n1; n++) convi_image(c, n);
+}
+
+int nl_conv2d_direct_input(const float *dy, long N, long M, long OH, long OW, const float *w, long C, long kh, long kw, float *dx) {
+  if (!nl_cpu_has_avx512() || kw > 16 || OH < 1 || OW < 1 || N < 1 || M < 1 || C < 1 || kh < 1 || kw < 1) return 0;
+  float *wt = (float *)malloc((size_t)(M * C * kh * kw) * sizeof(float));
+  if (!wt) return 0;
+  /* w [M][C][kh][kw] -> wt [M][kh][kw][C] */
+  for (long m = 0; m < M; m++)
+    for (long ci = 0; ci < C; ci++)
+      for (long ky = 0; ky < kh; ky++)
+        for (long kx = 0; kx < kw; kx++) wt[((m * kh + ky) * kw + kx) * C + ci] = w[((m * C + ci) * kh + ky) * kw + kx];
+  convi_ctx c = { dy, wt, dx, N, C, OH + kh - 1, OW + kw - 1, M, kh, kw, OH, OW, 1 };
+  const int threads = nl_pool_threads();
+  long chunks = threads <= 1 ? 1 : N < 4L * threads ? N : 4L * threads;
+  c.per_chunk = (N + chunks - 1) / chunks;
+  chunks = (N + c.per_chunk - 1) / c.per_chunk;
+  nl_pool_run(convi_chunk, &c, (int)chunks, threads);
+  free(wt);
+  return 1;
+}
+
 #else
 int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float *w, long M, long kh, long kw,
                      const float *bias, int relu, float *y) {
@@ -282,6 +373,10 @@ int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float
 }
 int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, const float *dy, long M, long kh, long kw, float *dw) {
   (void)x; (void)N; (void)C; (void)H; (void)W; (void)dy; (void)M; (void)kh; (void)kw; (void)dw;
+  return 0;
+}
+int nl_conv2d_direct_input(const float *dy, long N, long M, long OH, long OW, const float *w, long C, long kh, long kw, float *dx) {
+  (void)dy; (void)N; (void)M; (void)OH; (void)OW; (void)w; (void)C; (void)kh; (void)kw; (void)dx;
   return 0;
 }
 #endif

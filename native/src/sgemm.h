@@ -127,5 +127,7 @@ int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float
                      const float *bias, int relu, float *y);
 /* Its filter gradient dw [M][C][kh][kw] from x and dy [N][M][OH][OW] (kw 3 or 5; returns 0 otherwise). */
 int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, const float *dy, long M, long kh, long kw, float *dw);
+/* Its input gradient dx [N][C][OH+kh-1][OW+kw-1] (written whole) from dy [N][M][OH][OW] and w (kw <= 16). */
+int nl_conv2d_direct_input(const float *dy, long N, long M, long OH, long OW, const float *w, long C, long kh, long kw, float *dx);
 
 #endif

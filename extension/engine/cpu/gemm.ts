@@ -507,6 +507,11 @@ export function convDirect(x: Float32Array, N: number, C: number, H: number, W: 
   return useNative && native !== null && native.convDirect(x, N, C, H, W, w, M, kh, kw, bias, relu, y);
 }
 
+/** The input gradient of convDirect: dx [N, C, OH+kh−1, OW+kw−1] (written whole) from dy [N, M, OH, OW] and w; false when it cannot run. */
+export function convDirectInput(dy: Float32Array, N: number, M: number, OH: number, OW: number, w: Float32Array, C: number, kh: number, kw: number, dx: Float32Array): boolean {
+  return useNative && native !== null && native.convDirectInput(dy, N, M, OH, OW, w, C, kh, kw, dx);
+}
+
 /** The filter gradient of convDirect: dw [M, C, kh, kw] from x and dy [N, M, OH, OW]; false when it cannot run (then im2col + GEMM). */
 export function convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean {
   return useNative && native !== null && native.convDirectFilter(x, N, C, H, W, dy, M, kh, kw, dw);

@@ -57,6 +57,7 @@ export interface NativeKernels {
     bias: Float32Array | null, relu: boolean, y: Float32Array): boolean;
   scatterAddPlanes(src: Float32Array, idx: Float64Array, planes: number, per: number, perDst: number, dst: Float32Array): void;
   softmaxXent(z: Float32Array, labels: Float64Array, N: number, C: number, g: Float32Array, out: Float64Array): number;
+  convDirectInput(dy: Float32Array, N: number, M: number, OH: number, OW: number, w: Float32Array, C: number, kh: number, kw: number, dx: Float32Array): boolean;
   convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean;
   /** Σ x² accumulated in float64. */
   sumSquares(x: Float32Array): number;
@@ -125,7 +126,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'convDirectInput', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  adamStep, biasAct, channelSums, convDirect, convDirectFilter, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, scatterAddPlanes, setGemmBackend, setGemmThreads,
+  adamStep, biasAct, channelSums, convDirect, convDirectFilter, convDirectInput, gemmBackendInfo, im2col, maxPool2d, nativeGemmAvailable, reluGrad, scatterAdd, scatterAddPlanes, setGemmBackend, setGemmThreads,
   sgdStep, swapAxes01,
 } from '../../../extension/engine/cpu/gemm';
 import { convBackpropFilterKernel, convBackpropInputKernel, convKernel, convOutShape } from '../../../extension/engine/cpu/kernels/conv';
@@ -86,7 +86,7 @@ describe('whole-batch convolution (native)', { skip: !nativeGemmAvailable() && '
 });
 
 describe('direct convolution kernels run where they should', { skip: gemmBackendInfo().name !== 'native-avx512' && 'needs the native AVX-512 kernels' }, () => {
-  test('convDirect / convDirectFilter run for stride-1 unpadded shapes (kw 3 and 5) and match the reference', () => {
+  test('convDirect / convDirectFilter / convDirectInput run for stride-1 unpadded shapes (kw 3 and 5) and match the reference', () => {
     for (const c of cases.filter((k) => k.name.startsWith('direct'))) {
       const [N, C, H, W] = c.x, [M, , kh, kw] = c.w, OH = H - kh + 1, OW = W - kw + 1;
       const x = f32(c.x, 1), w = f32(c.w, 2), dy = f32([N, M, OH, OW], 4);
@@ -97,6 +97,9 @@ describe('direct convolution kernels run where they should', { skip: gemmBackend
       const dw = new Float32Array(M * C * kh * kw);
       assert.equal(convDirectFilter(x.data as Float32Array, N, C, H, W, dy.data as Float32Array, M, kh, kw, dw), kw === 3 || kw === 5, `${c.name}: filter ran`);
       if (kw === 3 || kw === 5) close(new Tensor('float32', c.w, dw), convBackpropFilterKernel([f64(x), f64(dy)], { ...geo, wShape: c.w }), `${c.name}: filter gradient`);
+      const dx = new Float32Array(N * C * H * W).fill(NaN); // written whole
+      assert.equal(convDirectInput(dy.data as Float32Array, N, M, OH, OW, w.data as Float32Array, C, kh, kw, dx), true, `${c.name}: input gradient ran`);
+      close(new Tensor('float32', c.x, dx), convBackpropInputKernel([f64(dy), f64(w)], { ...geo, xShape: c.x }), `${c.name}: input gradient`);
     }
   });
 });
