@@ -33,7 +33,6 @@ typedef struct {
   float *y;
   long C, H, W, M, kh, kw, OH, OW;
   int relu;
-  long per_chunk, N;
 } conv_ctx;
 
 /* One tile: MB output channels starting at co0 times NV vectors of 16 lanes: NV = 2 takes
@@ -140,11 +139,25 @@ NL_T static void conv_image(const conv_ctx *c, long n) {
   }
 }
 
-static void conv_chunk(void *vctx, int k) {
-  const conv_ctx *c = (const conv_ctx *)vctx;
-  const long n0 = (long)k * c->per_chunk, n1 = n0 + c->per_chunk < c->N ? n0 + c->per_chunk : c->N;
-  for (long n = n0; n < n1; n++) conv_image(c, n);
+/* Runs image(ctx, n) for n in [0, N), images split over the pool's threads (a few chunks per
+ * thread, so a preempted thread holds back little). */
+typedef void (*image_fn)(const void *ctx, long n);
+typedef struct { image_fn image; const void *ctx; long N, per; } images_job;
+
+static void images_chunk(void *v, int k) {
+  const images_job *j = (const images_job *)v;
+  const long n0 = (long)k * j->per, n1 = n0 + j->per < j->N ? n0 + j->per : j->N;
+  for (long n = n0; n < n1; n++) j->image(j->ctx, n);
 }
+
+static void for_each_image(image_fn image, const void *ctx, long N) {
+  const int threads = nl_pool_threads();
+  const long chunks = threads <= 1 ? 1 : N < 4L * threads ? N : 4L * threads;
+  images_job j = { image, ctx, N, (N + chunks - 1) / chunks };
+  nl_pool_run(images_chunk, &j, (int)((N + j.per - 1) / j.per), threads);
+}
+
+static void conv_image_any(const void *c, long n) { conv_image((const conv_ctx *)c, n); }
 
 int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float *w, long M, long kh, long kw,
                      const float *bias, int relu, float *y) {
@@ -156,12 +169,8 @@ int nl_conv2d_direct(const float *x, long N, long C, long H, long W, const float
   const long R = C * kh * kw;
   for (long m = 0; m < M; m++)
     for (long r = 0; r < R; r++) wt[r * M + m] = w[m * R + r];
-  conv_ctx c = { x, wt, bias, y, C, H, W, M, kh, kw, OH, OW, relu, 1, N };
-  const int threads = nl_pool_threads();
-  long chunks = threads <= 1 ? 1 : N < 4L * threads ? N : 4L * threads;
-  c.per_chunk = (N + chunks - 1) / chunks;
-  chunks = (N + c.per_chunk - 1) / c.per_chunk;
-  nl_pool_run(conv_chunk, &c, (int)chunks, threads);
+  conv_ctx c = { x, wt, bias, y, C, H, W, M, kh, kw, OH, OW, relu };
+  for_each_image(conv_image_any, &c, N);
   free(wt);
   return 1;
 }
@@ -284,7 +293,7 @@ int nl_conv2d_direct_filter(const float *x, long N, long C, long H, long W, cons
 typedef struct {
   const float *dy, *wt; /* wt: [M][kh][kw][C], a tap's weights for CB input channels adjacent */
   float *dx;
-  long N, C, H, W, M, kh, kw, OH, OW, per_chunk;
+  long N, C, H, W, M, kh, kw, OH, OW;
 } convi_ctx;
 
 #define CONVI_TILE(CB)                                                                                 \
@@ -340,11 +349,7 @@ NL_T static void convi_image(const convi_ctx *c, long n) {
   }
 }
 
-static void convi_chunk(void *vctx, int k) {
-  const convi_ctx *c = (const convi_ctx *)vctx;
-  const long n0 = (long)k * c->per_chunk, n1 = n0 + c->per_chunk < c->N ? n0 + c->per_chunk : c->N;
-  for (long n = n0; n < n1; n++) convi_image(c, n);
-}
+static void convi_image_any(const void *c, long n) { convi_image((const convi_ctx *)c, n); }
 
 int nl_conv2d_direct_input(const float *dy, long N, long M, long OH, long OW, const float *w, long C, long kh, long kw, float *dx) {
   if (!nl_cpu_has_avx512() || kw > 16 || OH < 1 || OW < 1 || N < 1 || M < 1 || C < 1 || kh < 1 || kw < 1) return 0;
@@ -355,12 +360,8 @@ int nl_conv2d_direct_input(const float *dy, long N, long M, long OH, long OW, co
     for (long ci = 0; ci < C; ci++)
       for (long ky = 0; ky < kh; ky++)
         for (long kx = 0; kx < kw; kx++) wt[((m * kh + ky) * kw + kx) * C + ci] = w[((m * C + ci) * kh + ky) * kw + kx];
-  convi_ctx c = { dy, wt, dx, N, C, OH + kh - 1, OW + kw - 1, M, kh, kw, OH, OW, 1 };
-  const int threads = nl_pool_threads();
-  long chunks = threads <= 1 ? 1 : N < 4L * threads ? N : 4L * threads;
-  c.per_chunk = (N + chunks - 1) / chunks;
-  chunks = (N + c.per_chunk - 1) / c.per_chunk;
-  nl_pool_run(convi_chunk, &c, (int)chunks, threads);
+  convi_ctx c = { dy, wt, dx, N, C, OH + kh - 1, OW + kw - 1, M, kh, kw, OH, OW };
+  for_each_image(convi_image_any, &c, N);
   free(wt);
   return 1;
 }

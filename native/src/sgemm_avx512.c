@@ -38,32 +38,40 @@ NL_T static inline void store_row(float *c, __m512 v0, __m512 v1, float beta,
   }
 }
 
-NL_T static void kernel_avx512(long kc, const float *Ap, const float *Bp, float *C, long ldc,
-                               float beta, int mr, int nr) {
+/* The MR x 32 tile: A(i, p) at A[off_i + p * acs], off_i = i * ars (rows past mr repeat row
+ * mr - 1 when `clamp`; their results are not stored). Inlined into the two kernels below with
+ * their strides, so the packed one keeps constant offsets. */
+NL_T static inline __attribute__((always_inline)) void kernel_tile(long kc, const float *A, long ars, long acs, int clamp,
+                                                                   const float *Bp, float *C, long ldc, float beta, int mr, int nr) {
   __m512 c0[MR], c1[MR];
+  long off[MR];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
-
+  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); off[i] = (clamp && i >= mr ? mr - 1 : i) * ars; }
   for (long p = 0; p < kc; p++) {
     const __m512 b0 = _mm512_load_ps(Bp);
     const __m512 b1 = _mm512_load_ps(Bp + 16);
     _mm_prefetch((const char *)(Bp + 8 * NR), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      const __m512 a = _mm512_set1_ps(Ap[i]);
+      const __m512 a = _mm512_set1_ps(A[off[i]]);
       c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
       c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
     }
-    Ap += MR;
+    A += acs;
     Bp += NR;
   }
-
   const int full = nr == NR;
   const __mmask16 k0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
   const __mmask16 k1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
     if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
+}
+
+/* Packed A: MR values per p, zero-padded past mr. */
+NL_T static void kernel_avx512(long kc, const float *Ap, const float *Bp, float *C, long ldc,
+                               float beta, int mr, int nr) {
+  kernel_tile(kc, Ap, 1, MR, 0, Bp, C, ldc, beta, mr, nr);
 }
 
 /* kernel_avx512 with B read in place (row p at Bs + p * ldb), masked to nr columns. */
@@ -98,29 +106,7 @@ NL_T static void kernel_avx512_strided(long kc, const float *Ap, const float *Bs
  * panel, so packing A would only copy it. */
 NL_T static void kernel_avx512_ua(long kc, const float *A, long ars, long acs, const float *Bp,
                                   float *C, long ldc, float beta, int mr, int nr) {
-  __m512 c0[MR], c1[MR];
-  long off[MR];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); off[i] = (i < mr ? i : mr - 1) * ars; }
-  for (long p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_load_ps(Bp);
-    const __m512 b1 = _mm512_load_ps(Bp + 16);
-    _mm_prefetch((const char *)(Bp + 8 * NR), _MM_HINT_T0);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      const __m512 a = _mm512_set1_ps(A[off[i]]);
-      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-    }
-    A += acs;
-    Bp += NR;
-  }
-  const int full = nr == NR;
-  const __mmask16 k0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
-  const __mmask16 k1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++)
-    if (i < mr) store_row(C + i * ldc, c0[i], c1[i], beta, k0, k1, full);
+  kernel_tile(kc, A, ars, acs, 1, Bp, C, ldc, beta, mr, nr);
 }
 
 /* dst[j * ldd + i] = src[i * lds + j] for a 16 x 16 block: unpack pairs of
