@@ -144,7 +144,21 @@ NL_T static inline void transpose16(const float *src, long lds, float *dst, long
 /* B^T (stored N x K, contiguous in k): whole 16-column groups go through
  * 16 x 16 register transposes; ragged edges are copied one by one. */
 NL_T static void pack_b_avx512(const nl_gemm_args *g, long p0, long kc, long j0, long nc, float *dst, int nrw) {
-  if (!g->transB) { nl_pack_b_generic(g, p0, kc, j0, nc, dst, nrw); return; }
+  if (!g->transB) {
+    /* rows of B are contiguous: two (masked) vector copies per p, zeros past nr */
+    for (long jp = 0; jp < nc; jp += NR) {
+      const int nr = (int)(nc - jp < NR ? nc - jp : NR);
+      const __mmask16 k0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+      const __mmask16 k1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+      const float *s = g->B + p0 * g->ldb + j0 + jp;
+      float *d = dst + jp * kc;
+      for (long p = 0; p < kc; p++, s += g->ldb, d += NR) {
+        _mm512_store_ps(d, _mm512_maskz_loadu_ps(k0, s));
+        _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(k1, s + 16));
+      }
+    }
+    return;
+  }
   const long ldb = g->ldb;
   for (long jp = 0; jp < nc; jp += NR) {
     const int nr = (int)(nc - jp < NR ? nc - jp : NR);
