@@ -195,8 +195,9 @@ export class Trainer {
       weightNorms[name] = Math.sqrt(ss ? ss[1] : sumSquares(p));
     }
     // every tensor of this step is dead now (captured gradients were copied): reuse their storage
-    // (in-order batches are views of the dataset's arrays: those are kept)
-    ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)], this.train.rows ? [] : [this.train.x, this.train.y]);
+    // (in-order batches are views of the dataset's arrays: those are kept). Host storage only:
+    // on another backend, reading a tensor's data would copy it back from the device.
+    if (ex.backend.name === 'cpu') ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)], this.train.rows ? [] : [this.train.x, this.train.y]);
     const metrics: StepMetrics = {
       step: this.step, epoch: this.epoch, loss: res.loss,
       accuracy: res.count ? res.correct / res.count : undefined, lr,

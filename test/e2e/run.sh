@@ -81,8 +81,11 @@ cat > "$TMP/ud/User/settings.json" <<'JSON'
   "chat.disableAIFeatures": true, "workbench.tips.enabled": false, "security.workspace.trust.enabled": false,
   "terminal.integrated.gpuAcceleration": "off", "workbench.enableExperiments": false,
   "files.simpleDialog.enable": true, "window.restoreWindows": "none", "workbench.editor.enablePreview": false,
-  "workbench.secondarySideBar.defaultVisibility": "hidden", "workbench.welcomePage.walkthroughs.openOnInstall": false }
+  "workbench.secondarySideBar.defaultVisibility": "hidden", "workbench.welcomePage.walkthroughs.openOnInstall": false,
+  "neuralLens.training.stepDelayMs": 12 }
 JSON
+# (stepDelayMs: a user setting that slows each training step, so tr1's pause and stop land mid-epoch;
+#  set before code-server starts, since a settings file written during the run may be read too late)
 CS=(env -u VSCODE_OPTIONS -u NODE_OPTIONS "$N24" "$CS_ENTRY" --user-data-dir "$TMP/ud" --extensions-dir "$TMP/exts")
 "${CS[@]}" --install-extension "$VSIX" > "$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; die "vsix install failed"; }
 ls "$TMP/exts" | grep -q '^neural-lens\.neural-lens-' || { cat "$TMP/install.log"; die "extension not in $TMP/exts"; }

@@ -81,12 +81,8 @@ export function tests({ page }) {
       timeout: 120000,
       fn: async () => {
         for (const f of ['mnist-mlp.nltrain.json', 'mnist-mlp.nltrain.ckpt', 'mnist-mlp-trained.onnx']) fs.rmSync(path.join(WS, f), { force: true });
-        // slow each step down (a user setting) so pause and stop land mid-epoch
-        const settingsFile = path.join(WS, '.vscode', 'settings.json');
-        fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-        const settings = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
-        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'neuralLens.training.stepDelayMs': 12 }, null, 2));
-        await sleep(1500);
+        // each step is slowed down by the user setting neuralLens.training.stepDelayMs (run.sh), so
+        // pause and stop land mid-epoch
         const wv = await openByPath(page, path.join(WS, MLP));
         assert(wv.state === 'ready', 'the model opens');
         await palette(page, 'Neural Lens: Train Model');
