@@ -478,7 +478,6 @@ export function maxPool2d(x: Float32Array, NC: number, H: number, W: number, OH:
   }
 }
 
-/** dst[idx[i]] += src[i] (max-pooling backward). */
 /**
  * MaxPool backward by planes: dst = 0, then dst[idx[i]] += src[i], where plane k of src
  * (`per` values) only points into plane k of dst (`perDst` values), as MaxPool's indices do.
@@ -491,6 +490,7 @@ export function scatterAddPlanes(src: Float32Array, idx: Float64Array, planes: n
   for (let i = 0; i < src.length; i++) dst[idx[i]] += src[i];
 }
 
+/** dst[idx[i]] += src[i] (max-pooling backward). */
 export function scatterAdd(src: Float32Array, idx: Float64Array, dst: Float32Array): void {
   if (useNative && native) { native.scatterAdd(src, idx, dst); return; }
   if (idx.length !== src.length) throw new RangeError('scatterAdd: src and idx must have the same length');

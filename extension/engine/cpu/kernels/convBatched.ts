@@ -8,7 +8,7 @@
 // the forward's col is kept for the filter gradient of the same input, which comes next in
 // training; a different input (another layer of the same shape) just unfolds again.
 
-import { allocArray, allocFloat32Uninit, recycleArrays, storageGeneration } from '../../tensor';
+import { allocFloat32Uninit, storageGeneration } from '../../tensor';
 import { col2im, convDirect, convDirectFilter, convDirectInput, im2col, sgemm, swapAxes01, type ConvGeometry as Geo2d } from '../gemm';
 
 /** Most floats one chunk's col may hold (32 MiB); bigger batches are done in chunks. */
@@ -137,12 +137,9 @@ export function conv2dBackpropInput(
   dY: Float32Array, Wt: Float32Array, d: Conv2dDims, strides: number[], pads: number[], dilations: number[],
 ): Float32Array {
   const p = plan(d, strides, pads, dilations), { R, P, nb } = p, M = d.M;
-  if (directPays(d, R, strides, pads, dilations)) {
-    const dX = allocFloat32Uninit(d.N * p.img); // convDirectInput writes every element
-    if (convDirectInput(dY, d.N, M, d.OH, d.OW, Wt, d.C, d.kh, d.kw, dX)) return dX;
-    recycleArrays([dX]);
-  }
-  const dX = allocArray('float32', d.N * p.img) as Float32Array;
+  const dX = allocFloat32Uninit(d.N * p.img); // convDirectInput writes every element
+  if (directPays(d, R, strides, pads, dilations) && convDirectInput(dY, d.N, M, d.OH, d.OW, Wt, d.C, d.kh, d.kw, dX)) return dX;
+  dX.fill(0); // col2im accumulates into it
   const c = layer(p.key);
   for (let n0 = 0; n0 < d.N; n0 += nb) {
     const cnt = Math.min(nb, d.N - n0), cols = cnt * P;
