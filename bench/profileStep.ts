@@ -44,14 +44,16 @@ void (async () => {
   for (let i = 0; i < 20; i++) await trainer.trainStep();
   times.clear();
   let steps = 0;
-  const c0 = process.cpuUsage(), m0 = mainThreadCpuMs();
+  const c0 = process.cpuUsage(), m0 = mainThreadCpuMs(), f0 = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) { await trainer.trainStep(); steps++; }
   const ms = performance.now() - t0;
   const cu = process.cpuUsage(c0), cpuMs = (cu.user + cu.system) / 1000, mainMs = mainThreadCpuMs() - m0;
+  // page faults in steady state mean fresh memory each step (the OS zeroes every new page)
+  const faults = process.resourceUsage().minorPageFault - f0;
   // CPU time (all threads of the process) is steadier than wall time on a shared machine
   console.log(`${file} batch ${batch} threads ${threads}: ${((steps * batch) / (ms / 1000)).toFixed(0)} samples/s wall, `
-    + `${((steps * batch) / (cpuMs / 1000)).toFixed(0)} per CPU-second; ${(ms / steps).toFixed(3)} ms/step wall, ${(cpuMs / steps).toFixed(3)} ms CPU (all threads), ${(mainMs / steps).toFixed(3)} ms main-thread CPU = ${((steps * batch) / (mainMs / 1000)).toFixed(0)} samples per main-thread CPU-second`);
+    + `${((steps * batch) / (cpuMs / 1000)).toFixed(0)} per CPU-second; ${(ms / steps).toFixed(3)} ms/step wall, ${(cpuMs / steps).toFixed(3)} ms CPU (all threads), ${(mainMs / steps).toFixed(3)} ms main-thread CPU = ${((steps * batch) / (mainMs / 1000)).toFixed(0)} samples per main-thread CPU-second; ${(faults / steps).toFixed(1)} page faults/step`);
   if (!perKernel) return;
   let inKernels = 0;
   for (const [k, t] of [...times].sort((a, b) => b[1] - a[1])) { inKernels += t; console.log(`  ${k.padEnd(22)} ${(t / steps).toFixed(3)} ms/step`); }

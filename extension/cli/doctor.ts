@@ -7,7 +7,10 @@ export const summary = 'Report Node/ONNX Runtime versions, execution providers, 
 export const usage = `Usage: neural-lens doctor [--json] [--vscode-version VERSION]
 
   --json                    Print one JSON object instead of the readable report.
-  --vscode-version VERSION  Include this VS Code version (the extension passes vscode.version).`;
+  --vscode-version VERSION  Include this VS Code version (the extension passes vscode.version).
+
+  NEURAL_LENS_ORT_DIR=FOLDER reports on the onnxruntime-node install in FOLDER instead of the
+  bundled one (as the neuralLens.inference.onnxRuntimeFolder setting does in VS Code).`;
 
 export interface CliIO {
   out(text: string): void;

@@ -13,7 +13,8 @@ import type { HostTensor } from '../inference/types';
 export const summary = 'run a model (ONNX Runtime or the built-in engine) and write outputs as .npy';
 export const usage = `Usage: neural-lens run MODEL --input NAME=FILE [--input NAME=FILE …] --out DIR [--backend ort|engine] [--activations] [--threads N]
   Inputs are .npy or ONNX TensorProto .pb files; with one model input, FILE alone is enough.
-  --backend ort      ONNX Runtime (default): CUDA when usable, else CPU
+  --backend ort      ONNX Runtime (default): CUDA when usable, else CPU; NEURAL_LENS_ORT_DIR=FOLDER
+                     uses the onnxruntime-node install there (e.g. one with the CUDA provider)
   --backend engine   the built-in engine (JS/native CPU)
   --activations      also write every intermediate node output, and DIR/index.json mapping
                      node names and output names to files`;

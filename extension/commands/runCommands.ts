@@ -2,12 +2,23 @@
 import * as vscode from 'vscode';
 import type { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import { log } from '../log';
+import { setOrtFolder } from '../inference/ortLoader';
 
 const REPORT_SCHEME = 'neural-lens-report';
 
 export function registerRunCommands(context: vscode.ExtensionContext, editors: OnnxEditorProvider): void {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  // ORT is loaded once per extension host, on first use: the folder setting applies to that load.
+  const ortFolder = () => vscode.workspace.getConfiguration('neuralLens').get<string>('inference.onnxRuntimeFolder', '');
+  setOrtFolder(ortFolder());
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration(async (e) => {
+    if (!e.affectsConfiguration('neuralLens.inference.onnxRuntimeFolder') || setOrtFolder(ortFolder())) return;
+    const reload = 'Reload Window';
+    const pick = await vscode.window.showInformationMessage('Neural Lens: ONNX Runtime is already loaded; the new ONNX Runtime folder is used after the window reloads.', reload);
+    if (pick === reload) await vscode.commands.executeCommand('workbench.action.reloadWindow');
+  }));
 
   reg('neuralLens.runModel', async () => {
     const doc = editors.activeDocument();
@@ -26,7 +37,8 @@ export function registerRunCommands(context: vscode.ExtensionContext, editors: O
   }));
   reg('neuralLens.showEnvironment', async () => {
     const { environmentReport, formatEnvironmentReport } = await import('../inference/environment');
-    const r = await environmentReport({ vscodeVersion: vscode.version });
+    const trainingBackend = vscode.workspace.getConfiguration('neuralLens').get<string>('training.backend', 'cpu');
+    const r = await environmentReport({ vscodeVersion: vscode.version, trainingBackend });
     const text = formatEnvironmentReport(r);
     reportText = `# Neural Lens environment\n\n\`\`\`text\n${text}\n\`\`\`\n\nCLI: \`node dist/cli.js doctor --json\` prints the same as JSON.\n`;
     log.info(`Environment report:\n${text}`);

@@ -5,7 +5,8 @@ import os from 'node:os';
 import { probeGpu } from './gpuProbe';
 import { firstLine, loadOrt, locateOrt } from './ortLoader';
 import { cudaStatus, ortThreads } from './ortSession';
-import { cudaStatus as cudaEngineStatus, cudaStatusLine } from '../engine/cuda/status';
+import { cudaStatus as cudaEngineStatus, cudaStatusLine, type CudaEngineStatus } from '../engine/cuda/status';
+import type { BackendChoice } from '../engine/selectBackend';
 
 export interface EnvironmentReport {
   node: string;
@@ -19,8 +20,10 @@ export interface EnvironmentReport {
   ort: {
     loaded: boolean;
     version?: string;
-    /** "dist/ort" (packaged) or "node_modules". */
+    /** "dist/ort" (packaged), "node_modules" (source checkout) or "folder <path>" (the user's setting). */
     source?: string;
+    /** Why the configured ONNX Runtime folder is not the one in use. */
+    note?: string;
     /** Providers this onnxruntime-node build knows, with whether each is bundled. */
     providers: { name: string; bundled: boolean }[];
     error?: string;
@@ -28,8 +31,32 @@ export interface EnvironmentReport {
   /** The provider a run with provider 'auto' gets, and why. */
   inference: { provider: 'cuda' | 'cpu'; reason: string };
   engine: { backends: { name: string; available: boolean; note?: string }[]; gemm?: string; error?: string };
+  /** The training backend choice (neuralLens.training.backend, or the CLI's default) and what it gets here. */
+  training: TrainingBackendReport;
   gpu: { found: boolean; reason: string; devices: string[]; driverVersion?: string; probes: Record<string, string> };
   threads: { ort: number; ortSetting: string; engineGemm?: number; libuvPool: number };
+}
+
+export interface TrainingBackendReport {
+  choice: BackendChoice;
+  /** where the choice came from: the VS Code setting, or the CLI's default (`train --device`) */
+  from: 'setting' | 'cli default';
+  /** the backend a run with this choice gets here; 'none' when 'cuda' is chosen and cannot run */
+  gets: 'cpu' | 'cuda' | 'none';
+  reason: string;
+}
+
+/**
+ * What a training run with `choice` gets on a machine whose engine CUDA status is `cuda`
+ * (the same rule as selectBackend, without creating a backend). Unknown choices count as
+ * 'cpu', as the setting reader does.
+ */
+export function trainingBackendReport(choice: string | undefined, from: TrainingBackendReport['from'], cuda: CudaEngineStatus): TrainingBackendReport {
+  const c: BackendChoice = choice === 'auto' || choice === 'cuda' ? choice : 'cpu';
+  if (c === 'cpu') return { choice: c, from, gets: 'cpu', reason: 'cpu chosen' };
+  if (cuda.available) return { choice: c, from, gets: 'cuda', reason: `CUDA engine kernels on ${cudaStatusLine(cuda)}` };
+  if (c === 'auto') return { choice: c, from, gets: 'cpu', reason: `CUDA not available: ${cuda.reason}` };
+  return { choice: c, from, gets: 'none', reason: `training stops with an error: CUDA cannot be used (${cuda.reason}); choose auto or cpu` };
 }
 
 /** The engine's own CUDA backend (native/cuda addon + NVRTC kernels), apart from ORT's CUDA provider. */
@@ -66,7 +93,7 @@ function ortInfo(): { ort: EnvironmentReport['ort']; inference: EnvironmentRepor
     const providers = loaded.ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
     const cuda = cudaStatus(loaded);
     return {
-      ort: { loaded: true, version: loaded.version, source: loaded.source, providers },
+      ort: { loaded: true, version: loaded.version, source: loaded.source, providers, ...(loaded.note ? { note: loaded.note } : {}) },
       // A usable-looking CUDA setup is only proven by creating a session; say so.
       inference: cuda.usable ? { provider: 'cuda', reason: `CUDA will be tried first: ${cuda.reason}` } : { provider: 'cpu', reason: cuda.reason },
     };
@@ -76,7 +103,8 @@ function ortInfo(): { ort: EnvironmentReport['ort']; inference: EnvironmentRepor
   }
 }
 
-export async function environmentReport(opts: { vscodeVersion?: string } = {}): Promise<EnvironmentReport> {
+/** `trainingBackend`: the neuralLens.training.backend setting (VS Code); left out, the CLI's default 'cpu'. */
+export async function environmentReport(opts: { vscodeVersion?: string; trainingBackend?: string } = {}): Promise<EnvironmentReport> {
   const cpus = os.cpus();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length;
   const gpu = probeGpu();
@@ -98,6 +126,7 @@ export async function environmentReport(opts: { vscodeVersion?: string } = {}): 
     cpu: { model: cpus[0]?.model?.trim() ?? 'unknown', cores },
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     ort, inference, engine,
+    training: trainingBackendReport(opts.trainingBackend ?? 'cpu', opts.trainingBackend === undefined ? 'cli default' : 'setting', cudaEngineStatus()),
     gpu: { found: gpu.found, reason: gpu.reason, devices: gpu.devices, driverVersion: gpu.driverVersion, probes: gpu.probes },
     threads: { ort: threads.threads, ortSetting: threads.setting, engineGemm, libuvPool: Number(process.env.UV_THREADPOOL_SIZE) || 4 },
   };
@@ -113,11 +142,19 @@ export function formatEnvironmentReport(r: EnvironmentReport): string {
     r.ort.loaded
       ? `ONNX Runtime     ${r.ort.version} (from ${r.ort.source}); providers: ${r.ort.providers.map((p) => `${p.name}${p.bundled ? '' : ' (not bundled)'}`).join(', ')}`
       : `ONNX Runtime     unavailable: ${r.ort.error}`,
+    ...(r.ort.note ? [`                 ${r.ort.note}`] : []),
     `Inference        ${r.inference.provider.toUpperCase()}: ${r.inference.reason}`,
     `Engine           ${r.engine.error ? `unavailable: ${r.engine.error}` : r.engine.backends.map((b) => `${b.name} ${b.available ? 'yes' : 'no'}${b.note ? ` (${b.note})` : ''}`).join('; ')}`,
+    `Training         ${formatTraining(r.training)}`,
     `GPU              ${r.gpu.found ? '' : 'none: '}${r.gpu.reason}`,
     `                 driver: ${r.gpu.probes.procDriver}; nvidia-smi: ${r.gpu.probes.nvidiaSmi}; ${r.gpu.probes.libcuda}`,
     `Threads          ORT intra-op ${r.threads.ortSetting}; engine GEMM ${r.threads.engineGemm ?? 'n/a'}; libuv pool ${r.threads.libuvPool}`,
   ];
   return lines.join('\n');
+}
+
+function formatTraining(t: TrainingBackendReport): string {
+  const source = t.from === 'setting' ? 'setting neuralLens.training.backend; each model\'s Train form can change it' : 'CLI default; train --device auto|cpu|cuda';
+  const gets = t.gets === 'none' ? 'no backend' : t.gets.toUpperCase();
+  return `backend "${t.choice}" (${source}) -> ${gets}: ${t.reason}`;
 }

@@ -7,6 +7,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16, unpackSubByte, elemTypeCode } from '../onnx/dataTypes';
 import { cudaProviderLibrary, probeGpu } from './gpuProbe';
 import { firstLine, loadOrt, type LoadedOrt } from './ortLoader';
+import { providerDependencies, type ProviderDependencies } from './providerDeps';
 import { InferenceError, elementCount, type HostTensor, type ProviderChoice, type TypedArray } from './types';
 
 export interface SessionOptions {
@@ -53,10 +54,24 @@ export function cudaStatus(loaded: LoadedOrt): CudaStatus {
   const gpu = probeGpu();
   if (!gpu.found) return { usable: false, reason: `CUDA not available: ${gpu.reason}` };
   const lib = cudaProviderLibrary(loaded.binDir);
+  const note = loaded.note ? `; ${loaded.note}` : '';
   if (!lib.present) {
-    return { usable: false, reason: `CUDA not available: ONNX Runtime's CUDA provider is not installed (${path.basename(lib.path)} missing next to the ORT library)` };
+    return {
+      usable: false,
+      reason: `CUDA not available: ONNX Runtime's CUDA provider is not installed (${path.basename(lib.path)} missing in ${loaded.binDir}; `
+        + `point the neuralLens.inference.onnxRuntimeFolder setting at an onnxruntime-node installation that has it${note})`,
+    };
   }
+  const deps = providerDepsOf(lib.path);
+  if (!deps.ok) return { usable: false, reason: `CUDA not available: ONNX Runtime's CUDA provider cannot load: ${deps.detail}` };
   return { usable: true, reason: gpu.reason };
+}
+
+const depsCache = new Map<string, ProviderDependencies>();
+function providerDepsOf(file: string): ProviderDependencies {
+  let d = depsCache.get(file);
+  if (!d) { d = providerDependencies(file); depsCache.set(file, d); }
+  return d;
 }
 
 /** Creates a session, trying CUDA first when `provider` is 'auto' or 'cuda'. ORT does not fall back

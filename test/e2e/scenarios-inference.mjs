@@ -159,6 +159,7 @@ export function tests({ page, WS }) {
         log(`environment report: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
         assert(/ONNX Runtime/.test(text) && /Inference/.test(text) && /(CPU|CUDA)/.test(text), `report lists ORT and the provider: ${text.slice(0, 300)}`);
         assert(/VS Code/.test(text), 'report names the VS Code version');
+        assert(/Training backend "cpu" \(setting neuralLens\.training\.backend; each model's Train form can change it\) -> CPU/.test(text), `report names the training backend setting and what it gets: ${text}`);
         await shot(page, 'r2-environment-report');
       },
     },

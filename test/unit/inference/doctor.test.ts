@@ -41,3 +41,28 @@ test('doctor prints text, and rejects unknown options', async () => {
   assert.match(out, /GPU +/);
   await assert.rejects(capture(['--bogus']), (e: UsageError) => e instanceof UsageError && e.exitCode === 2 && /unknown option "--bogus"/.test(e.message));
 });
+
+test('the report names the training backend choice and what it gets here', async () => {
+  const { trainingBackendReport } = await import('../../../extension/inference/environment');
+  const none = { available: false, reason: 'libcuda.so.1 not found (no NVIDIA driver)' } as const;
+  const gpu = { available: true, reason: '', device: { name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0', memoryGiB: 79.1 } } as const;
+  assert.deepEqual(trainingBackendReport('cpu', 'setting', gpu), { choice: 'cpu', from: 'setting', gets: 'cpu', reason: 'cpu chosen' });
+  const autoCpu = trainingBackendReport('auto', 'setting', none);
+  assert.equal(autoCpu.gets, 'cpu');
+  assert.match(autoCpu.reason, /CUDA not available: libcuda\.so\.1 not found/);
+  const autoGpu = trainingBackendReport('auto', 'setting', gpu);
+  assert.equal(autoGpu.gets, 'cuda');
+  assert.match(autoGpu.reason, /NVIDIA H100 80GB HBM3 \(sm 9\.0, 79\.1 GiB\)/);
+  const cudaNone = trainingBackendReport('cuda', 'setting', none);
+  assert.equal(cudaNone.gets, 'none');
+  assert.match(cudaNone.reason, /training stops with an error: CUDA cannot be used \(libcuda/);
+  assert.equal(trainingBackendReport('gpu-please', 'setting', gpu).choice, 'cpu'); // as the setting reader treats it
+
+  const { code, out } = await capture(['--json']);
+  assert.equal(code, 0);
+  const r = JSON.parse(out) as EnvironmentReport;
+  assert.equal(r.training.choice, 'cpu');
+  assert.equal(r.training.from, 'cli default');
+  const text = await capture([]);
+  assert.match(text.out, /Training +backend "cpu" \(CLI default; train --device auto\|cpu\|cuda\) -> CPU: cpu chosen/);
+});
