@@ -96,6 +96,7 @@ export class HeatmapPanel {
     this.note.textContent =
       (d.layout === 'kernels' && d.kernel ? `${d.kernel.outC} × ${d.kernel.inC} kernels of ${d.kernel.kh}×${d.kernel.kw}` : d.layout === 'bars' ? `${formatInt(d.values.length)} values` : `${d.rows} × ${d.cols}`) +
       (d.aggregation && d.aggregation !== 'none' ? ` · downsampled: ${d.aggregation}` : '');
+    this.note.title = this.note.textContent; // the header cuts a long note short
     this.draw();
   }
 
