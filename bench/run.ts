@@ -228,7 +228,7 @@ async function trainSection(o: Options, torch: Torch | undefined, tmp: string, r
     configs.push({ model: 'mlp', batch: 64, threads: t }, { model: 'mlp', batch: 256, threads: t }, { model: 'lenet', batch: 64, threads: t });
   }
   console.log(`\nTraining samples/s (SGD momentum 0.9, cross-entropy, same data and initial weights; best of ${o.rounds} rounds of ${o.seconds}s, engine and PyTorch alternating)`);
-  console.log(['model', 'batch', 'threads', 'PyTorch', 'engine', 'ratio', 'hand MLP*', 'ratio'].map((h, i) => (i < 3 ? h.padEnd(i ? 8 : 7) : pad(h, 11))).join(''));
+  console.log(['model', 'batch', 'threads', 'PyTorch', 'engine', 'ratio', 'hand MLP*', 'ratio', 'pairs**'].map((h, i) => (i < 3 ? h.padEnd(i ? 8 : 7) : pad(h, i === 8 ? 20 : 11))).join(''));
   const rows = [];
   for (const cfg of configs) {
     let eng: TrainRun | undefined, hand: TrainRun | undefined, engErr = '';
@@ -239,30 +239,38 @@ async function trainSection(o: Options, torch: Torch | undefined, tmp: string, r
     }
     if (cfg.model === 'mlp') hand = handMlpRun([784, 256, 128, 10], cfg.batch, cfg.threads, data, hyper);
     let tBest = NaN, eBest = NaN, hBest = NaN;
+    // engine / PyTorch of each back-to-back pair of rounds: both saw the same machine load
+    const pairs: number[] = [];
     for (let r = 0; r < o.rounds; r++) {
+      let t = NaN, e = NaN;
       if (torch) {
-        const tr = (await torch.ask({ train: [cfg], seconds: o.seconds, rounds: 1, ...hyper })).train[0];
-        tBest = Math.max(tBest || 0, tr.samplesPerSec);
+        t = (await torch.ask({ train: [cfg], seconds: o.seconds, rounds: 1, ...hyper })).train[0].samplesPerSec;
+        tBest = Math.max(tBest || 0, t);
       }
       if (eng) {
         try {
-          eBest = Math.max(eBest || 0, await eng.round(o.seconds));
-        } catch (e) {
-          engErr = (e as Error).message.split('\n')[0];
+          e = await eng.round(o.seconds);
+          eBest = Math.max(eBest || 0, e);
+        } catch (err) {
+          engErr = (err as Error).message.split('\n')[0];
           eng = undefined;
         }
       }
+      if (Number.isFinite(t) && Number.isFinite(e)) pairs.push(e / t);
       if (hand) hBest = Math.max(hBest || 0, await hand.round(o.seconds));
     }
-    const row = { ...cfg, torch: tBest, engine: eBest, engineVsTorch: eBest / tBest, handMlp: hBest, handVsTorch: hBest / tBest, engineError: engErr || undefined };
+    pairs.sort((a, b) => a - b);
+    const pairSpread = pairs.length ? `${fmt(pairs[0], 2)}–${fmt(pairs[Math.floor((pairs.length - 1) / 2)], 2)}–${fmt(pairs[pairs.length - 1], 2)}` : '—';
+    const row = { ...cfg, torch: tBest, engine: eBest, engineVsTorch: eBest / tBest, pairRatios: pairs, handMlp: hBest, handVsTorch: hBest / tBest, engineError: engErr || undefined };
     rows.push(row);
     console.log([
       cfg.model.padEnd(7), String(cfg.batch).padEnd(8), String(cfg.threads).padEnd(8),
       pad(fmt(tBest, 0), 11), pad(fmt(eBest, 0), 11), pad(fmt(eBest / tBest, 2) + '×', 11),
-      pad(fmt(hBest, 0), 11), pad(cfg.model === 'mlp' ? fmt(hBest / tBest, 2) + '×' : '', 11),
+      pad(fmt(hBest, 0), 11), pad(cfg.model === 'mlp' ? fmt(hBest / tBest, 2) + '×' : '', 11), pad(pairSpread, 20),
     ].join('') + (engErr ? `   engine failed: ${engErr}` : ''));
   }
   console.log('* hand MLP: the same network written directly against sgemm (no graph, tape or allocation) — what these kernels allow.');
+  console.log('** engine / PyTorch of each back-to-back pair of rounds (min–median–max): both sides of a pair ran under the same machine load.');
   console.log('  Goal (issue 3): engine ≥ 1.2× PyTorch on every row.');
   results.train = rows;
 }
