@@ -76,3 +76,16 @@ test('a process with NEURAL_LENS_ORT_DIR loads ORT from that folder; a bad folde
   assert.equal(fellBack.ort.source, 'node_modules');
   assert.match(fellBack.ort.note ?? '', /the ONNX Runtime folder is not used: .* holds no onnxruntime-node package/);
 });
+
+test('a folder whose ONNX Runtime fails to load falls back to the bundled ORT and names the error', () => {
+  const broken = tmp();
+  const bin = path.join(broken, 'bin', 'napi-v6', process.platform, process.arch);
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'onnxruntime_binding.node'), 'not an ELF file');
+  fs.writeFileSync(path.join(broken, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', main: 'index.js' }));
+  fs.writeFileSync(path.join(broken, 'index.js'), "require('./bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node');\n");
+  const r = doctorWith(broken);
+  assert.equal(r.ort.loaded, true);
+  assert.equal(r.ort.source, 'node_modules');
+  assert.match(r.ort.note ?? '', /the ONNX Runtime folder is not used: loading it failed \(.*onnxruntime_binding\.node.*\)/);
+});
