@@ -54,12 +54,11 @@ export function cudaStatus(loaded: LoadedOrt): CudaStatus {
   const gpu = probeGpu();
   if (!gpu.found) return { usable: false, reason: `CUDA not available: ${gpu.reason}` };
   const lib = cudaProviderLibrary(loaded.binDir);
-  const note = loaded.note ? `; ${loaded.note}` : '';
   if (!lib.present) {
     return {
       usable: false,
       reason: `CUDA not available: ONNX Runtime's CUDA provider is not installed (${path.basename(lib.path)} missing in ${loaded.binDir}; `
-        + `point the neuralLens.inference.onnxRuntimeFolder setting at an onnxruntime-node installation that has it${note})`,
+        + 'point the neuralLens.inference.onnxRuntimeFolder setting at an onnxruntime-node installation that has it)',
     };
   }
   const deps = providerDepsOf(lib.path);
@@ -96,8 +95,9 @@ export async function createOrtSession(model: string | Uint8Array, opts: Session
         'The model may use an operator, type or opset this ONNX Runtime does not support, or be invalid.');
     }
   };
+  // a configured ONNX Runtime folder that is not in use is said with every run, GPU or not
   const done = (session: InferenceSession, provider: 'cuda' | 'cpu', providerReason: string): OrtSession =>
-    ({ session, provider, providerReason, threads, ortVersion: loaded.version });
+    ({ session, provider, providerReason: loaded.note ? `${providerReason}; ${loaded.note}` : providerReason, threads, ortVersion: loaded.version });
 
   if (choice === 'cpu') return done(await create(['cpu']), 'cpu', 'CPU requested');
   const cuda = cudaStatus(loaded);

@@ -89,3 +89,14 @@ test('a folder whose ONNX Runtime fails to load falls back to the bundled ORT an
   assert.equal(r.ort.source, 'node_modules');
   assert.match(r.ort.note ?? '', /the ONNX Runtime folder is not used: loading it failed \(.*onnxruntime_binding\.node.*\)/);
 });
+
+test('a run says the configured folder is not in use (on any machine, GPU or not)', () => {
+  const bad = tmp();
+  const script = "import('./extension/inference/ortSession.ts').then(async (m) => { const s = await (m.createOrtSession ?? m.default.createOrtSession)('media/samples/mnist-mlp.onnx', { provider: 'cpu' }); console.log(JSON.stringify({ provider: s.provider, reason: s.providerReason })); })";
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, NEURAL_LENS_ORT_DIR: bad }, timeout: 60000,
+  });
+  const r = JSON.parse(out) as { provider: string; reason: string };
+  assert.equal(r.provider, 'cpu');
+  assert.match(r.reason, new RegExp(`^CPU requested; the ONNX Runtime folder is not used: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds no onnxruntime-node package`));
+});
