@@ -10,11 +10,12 @@ export function registerRunCommands(context: vscode.ExtensionContext, editors: O
   const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  // ORT is loaded once per extension host, on first use: the folder setting applies to that load.
-  const ortFolder = () => vscode.workspace.getConfiguration('neuralLens').get<string>('inference.onnxRuntimeFolder', '');
-  setOrtFolder(ortFolder());
+  // ORT is loaded once per extension host, on first use: the folder setting applies to that load
+  // (read again by each command that may load it, so no event ordering matters).
+  const applyOrtFolder = () => setOrtFolder(vscode.workspace.getConfiguration('neuralLens').get<string>('inference.onnxRuntimeFolder', ''));
+  applyOrtFolder();
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration(async (e) => {
-    if (!e.affectsConfiguration('neuralLens.inference.onnxRuntimeFolder') || setOrtFolder(ortFolder())) return;
+    if (!e.affectsConfiguration('neuralLens.inference.onnxRuntimeFolder') || applyOrtFolder()) return;
     const reload = 'Reload Window';
     const pick = await vscode.window.showInformationMessage('Neural Lens: ONNX Runtime is already loaded; the new ONNX Runtime folder is used after the window reloads.', reload);
     if (pick === reload) await vscode.commands.executeCommand('workbench.action.reloadWindow');
@@ -23,6 +24,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, editors: O
   reg('neuralLens.runModel', async () => {
     const doc = editors.activeDocument();
     if (!doc) return void vscode.window.showInformationMessage('Open an ONNX model in the Neural Lens viewer first, then run it.');
+    applyOrtFolder();
     const { initRunController, runModel } = await import('../inference/runController');
     initRunController(context);
     await runModel(doc, (m) => void editors.postToActive(m));
@@ -36,6 +38,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, editors: O
     provideTextDocumentContent: () => reportText,
   }));
   reg('neuralLens.showEnvironment', async () => {
+    applyOrtFolder();
     const { environmentReport, formatEnvironmentReport } = await import('../inference/environment');
     const trainingBackend = vscode.workspace.getConfiguration('neuralLens').get<string>('training.backend', 'cpu');
     const r = await environmentReport({ vscodeVersion: vscode.version, trainingBackend });

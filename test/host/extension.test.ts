@@ -139,4 +139,25 @@ describe('Neural Lens in a real extension host', function () {
     await vscode.window.showTextDocument(editor.document);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
+
+  it('the onnxRuntimeFolder setting reaches the ONNX Runtime loader: a folder that is not usable is named in the environment report', async () => {
+    // Nothing in this suite ran a model before, so ONNX Runtime is not loaded yet and the
+    // setting applies to its first load (the report loads it).
+    const conf = () => vscode.workspace.getConfiguration('neuralLens');
+    const missing = '/nonexistent/neural-lens-ort-folder';
+    await conf().update('inference.onnxRuntimeFolder', missing, vscode.ConfigurationTarget.Global);
+    try {
+      await until('setting visible', () => conf().get<string>('inference.onnxRuntimeFolder') === missing);
+      await sleep(200); // the extension's configuration listener runs after the update resolves
+      await vscode.commands.executeCommand('neuralLens.showEnvironment');
+      const doc = await until('environment report', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'neural-lens-report'));
+      const text = doc.getText();
+      assert.ok(text.includes(`the ONNX Runtime folder is not used: ${missing} does not exist`), `report names the unusable folder: ${text}`);
+      assert.ok(/ONNX Runtime +1\.\d+\.\d+ \(from (dist\/ort|node_modules)\)/.test(text), `the bundled ORT is used instead: ${text}`);
+      assert.ok(/Training +backend "cpu" \(setting neuralLens\.training\.backend/.test(text), `report names the training backend setting: ${text}`);
+    } finally {
+      await conf().update('inference.onnxRuntimeFolder', undefined, vscode.ConfigurationTarget.Global);
+      await closeAll();
+    }
+  });
 });
