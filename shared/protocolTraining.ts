@@ -40,6 +40,8 @@ export interface TrainJob {
   /** initializer names, or node names whose initializers are all frozen */
   freeze: string[];
   backend: TrainBackend;
+  /** let GEMMs and convolutions on the CUDA backend use TF32 tensor cores (sm_80+; ignored on the CPU) */
+  tf32?: boolean;
   /** written atomically, periodically and at stop */
   checkpointPath: string;
   checkpointEverySec: number;

@@ -7,6 +7,7 @@ import { parseArgs, UsageError, CliError } from './args';
 import { readModelFileSync } from '../onnx/reader';
 import { graphFromModel, unsupportedOps } from '../engine/graph';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/selectBackend';
+import { setCudaTf32 } from '../engine/cuda/backend';
 import { setGemmThreads } from '../engine/cpu/gemm';
 import { loadDataset } from '../datasets';
 import { fitInputShape, splitDataset } from '../datasets/dataset';
@@ -31,6 +32,8 @@ export const usage = `Usage: neural-lens train MODEL --data DATA [options]
                          all (default: stream files of 512 MB or more)
   --seed N  --threads N
   --device auto|cpu|cuda engine backend (default cpu; auto = CUDA when usable here, else CPU)
+  --tf32                 CUDA only: matrix products and convolutions on TF32 tensor cores
+                         (compute capability 8.0+; faster, about 1e-3 relative error)
   --log-jsonl FILE       one JSON line per step, plus one per epoch with validation
   --checkpoint FILE      write a checkpoint at the end (and resume from it with --resume)
   --resume FILE          continue from a checkpoint
@@ -41,7 +44,7 @@ const spec = {
     data: 'string', labels: 'string', loss: 'string', optimizer: 'string', lr: 'number', momentum: 'number',
     'weight-decay': 'number', 'clip-norm': 'number', 'batch-size': 'number', epochs: 'number', steps: 'number',
     'val-split': 'number', 'no-shuffle': 'boolean', seed: 'number', threads: 'number', 'log-jsonl': 'string',
-    checkpoint: 'string', resume: 'string', out: 'string', device: 'string', stream: 'boolean', 'no-stream': 'boolean',
+    checkpoint: 'string', resume: 'string', out: 'string', device: 'string', tf32: 'boolean', stream: 'boolean', 'no-stream': 'boolean',
   },
   positionals: ['MODEL'],
 } as const;
@@ -91,6 +94,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   let backend;
   try { backend = selectBackend(device).backend; } catch (e) { throw new CliError(`train: ${(e as Error).message}`); }
+  if (backend.name === 'cuda') {
+    if (!setCudaTf32(!!o.tf32) && o.tf32) process.stderr.write('note: --tf32: this GPU has no TF32 tensor cores (compute capability 8.0 or later); training in fp32.\n');
+  } else if (o.tf32) process.stderr.write('note: --tf32 applies to the CUDA backend only; training on the CPU in fp32.\n');
   const trainer = new Trainer(graph, backend, train, {
     loss, batchSize: Number(o['batch-size'] ?? 64), epochs: o.steps === undefined ? Number(o.epochs ?? 1) : undefined,
     steps: o.steps === undefined ? undefined : Number(o.steps), shuffle: !o['no-shuffle'], seed,

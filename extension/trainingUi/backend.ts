@@ -6,6 +6,7 @@
 import type { Backend } from '../engine/backend';
 import { selectBackend, type SelectedBackend } from '../engine/selectBackend';
 import { cudaStatus } from '../engine/cuda/status';
+import { setCudaTf32 } from '../engine/cuda/backend';
 import type { TrainBackend } from '../../shared/protocolTraining';
 import { TrainingError } from './errors';
 
@@ -19,11 +20,19 @@ export interface TrainingBackend {
   fellBack: boolean;
 }
 
+export interface TrainingBackendOptions {
+  /** TF32 tensor cores for GEMMs and convolutions (CUDA on sm_80+ only) */
+  tf32?: boolean;
+  /** for tests: turns TF32 on or off in the CUDA runtime, returns whether it is in effect */
+  setTf32?: (on: boolean) => boolean;
+}
+
 /**
  * The backend for a run. The CPU path is exactly cpuBackend() as before (its own default
  * thread count). `select` is for tests.
  */
-export function trainingBackend(choice: TrainBackend = 'cpu', select: (c: TrainBackend) => SelectedBackend = (c) => selectBackend(c)): TrainingBackend {
+export function trainingBackend(choice: TrainBackend = 'cpu', select: (c: TrainBackend) => SelectedBackend = (c) => selectBackend(c),
+  opts: TrainingBackendOptions = {}): TrainingBackend {
   let sel: SelectedBackend;
   try {
     sel = select(choice);
@@ -36,10 +45,17 @@ export function trainingBackend(choice: TrainBackend = 'cpu', select: (c: TrainB
   }
   const onCuda = sel.backend.name === 'cuda';
   const device = onCuda ? cudaStatus().device?.name : undefined;
+  let reason = sel.reason, tf32 = false;
+  if (onCuda) {
+    // set either way: the runtime is shared by every run in this thread
+    tf32 = (opts.setTf32 ?? setCudaTf32)(!!opts.tf32);
+    if (tf32) reason += '; matrix products and convolutions on TF32 tensor cores';
+    else if (opts.tf32) reason += '; TF32 was asked for, but this GPU has no TF32 tensor cores (compute capability 8.0 or later): full fp32';
+  } else if (opts.tf32) reason += '; TF32 applies to the CUDA backend only';
   return {
     backend: sel.backend,
-    label: onCuda ? `CUDA${device ? ` (${device})` : ''}` : 'CPU',
-    reason: sel.reason,
+    label: onCuda ? `CUDA${device ? ` (${device})` : ''}${tf32 ? ' · TF32' : ''}` : 'CPU',
+    reason,
     fellBack: choice === 'auto' && !onCuda,
   };
 }

@@ -27,6 +27,8 @@ export interface NlTrainFile {
   freeze: string[];
   /** auto (CUDA when usable, else the CPU), cpu or cuda; new files take the neuralLens.training.backend setting */
   backend: TrainBackend;
+  /** CUDA only: GEMMs and convolutions on TF32 tensor cores (faster, about 1e-3 relative error) */
+  tf32?: boolean;
   checkpointEverySec: number;
 }
 
@@ -79,6 +81,7 @@ export function validateTrainFile(j: unknown): string[] {
   num('learningRate', 0); num('momentum', 0, 1); num('weightDecay', 0); num('batchSize', 1, 1 << 20, true);
   num('epochs', 1, 1e6, true); num('validationSplit', 0, 0.9); num('seed', 0, 2 ** 31, true); num('clipNorm', 0);
   num('checkpointEverySec', 1);
+  if (o.tf32 !== undefined && typeof o.tf32 !== 'boolean') errs.push(`"tf32" must be true or false (got ${JSON.stringify(o.tf32)})`);
   if (o.learningRate === 0) errs.push('"learningRate" must be above 0');
   if (o.freeze !== undefined && (!Array.isArray(o.freeze) || o.freeze.some((f) => typeof f !== 'string'))) errs.push('"freeze" must be a list of layer or weight names');
   if (o.schedule !== undefined) {
@@ -127,7 +130,7 @@ export function jobFromFile(modelPath: string, cfg: NlTrainFile, extra: Partial<
     optimizer: cfg.optimizer, lr: cfg.learningRate, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
     schedule: cfg.schedule.type, stepSize: cfg.schedule.stepSize, gamma: cfg.schedule.gamma, warmupSteps: cfg.schedule.warmupSteps,
     batchSize: cfg.batchSize, epochs: cfg.epochs, valSplit: cfg.validationSplit, seed: cfg.seed, clipNorm: cfg.clipNorm,
-    freeze: cfg.freeze, backend: cfg.backend, checkpointPath: side.checkpoint, checkpointEverySec: cfg.checkpointEverySec,
+    freeze: cfg.freeze, backend: cfg.backend, ...(cfg.tf32 ? { tf32: true } : {}), checkpointPath: side.checkpoint, checkpointEverySec: cfg.checkpointEverySec,
     metricsBase: side.metricsBase, ...extra,
   };
 }

@@ -39,6 +39,13 @@ const BACKEND_INFO: Record<TrainBackend, string> = {
   cuda: 'NVIDIA GPU through the engine\'s CUDA kernels; stops with the reason when CUDA cannot be used',
 };
 
+type Precision = 'fp32' | 'tf32';
+const PRECISION_LABEL: Record<Precision, string> = { fp32: 'fp32 (exact)', tf32: 'TF32 tensor cores' };
+const PRECISION_INFO: Record<Precision, string> = {
+  fp32: 'full float32 arithmetic: the same numbers as the CPU backend (to rounding)',
+  tf32: 'matrix products and convolutions on tensor cores (compute capability 8.0+): several times faster, inputs rounded to 10 mantissa bits (about 1e-3 relative)',
+};
+
 function datasetLabel(d: string): string {
   return d === 'mnist-sample' ? 'mnist-sample (built-in, 10,000 MNIST digits)' : d;
 }
@@ -48,7 +55,7 @@ type Item = vscode.QuickPickItem & { key: string };
 function items(cfg: NlTrainFile, facts: ModelFacts): Item[] {
   const sched = cfg.schedule.type === 'step' ? `step (every ${cfg.schedule.stepSize ?? 1} steps ×${cfg.schedule.gamma ?? 0.1})` : cfg.schedule.type;
   const list: Item[] = [
-    { key: 'start', label: START, detail: `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''} on ${cfg.dataset} · ${cfg.optimizer} lr ${cfg.learningRate} · batch ${cfg.batchSize} · ${BACKEND_LABEL[cfg.backend]}` },
+    { key: 'start', label: START, detail: `${cfg.epochs} epoch${cfg.epochs > 1 ? 's' : ''} on ${cfg.dataset} · ${cfg.optimizer} lr ${cfg.learningRate} · batch ${cfg.batchSize} · ${BACKEND_LABEL[cfg.backend]}${cfg.backend !== 'cpu' && cfg.tf32 ? ' · TF32' : ''}` },
     { key: 'sep', label: 'Settings', kind: vscode.QuickPickItemKind.Separator },
     { key: 'dataset', label: 'Dataset', description: datasetLabel(cfg.dataset) + (cfg.labels ? ` + labels ${cfg.labels}` : '') },
   ];
@@ -63,6 +70,10 @@ function items(cfg: NlTrainFile, facts: ModelFacts): Item[] {
     { key: 'validationSplit', label: 'Validation split', description: `${Math.round(cfg.validationSplit * 100)}% held out` },
     { key: 'freeze', label: 'Frozen layers', description: cfg.freeze.length ? cfg.freeze.join(', ') : 'none (all layers train)' },
     { key: 'backend', label: 'Backend', description: BACKEND_LABEL[cfg.backend] },
+  );
+  // only the CUDA backend has tensor cores to use
+  if (cfg.backend !== 'cpu') list.push({ key: 'tf32', label: 'GPU matrix math', description: cfg.tf32 ? PRECISION_LABEL.tf32 : PRECISION_LABEL.fp32 });
+  list.push(
     { key: 'sep2', label: '', kind: vscode.QuickPickItemKind.Separator },
     { key: 'json', label: EDIT_JSON, description: 'every setting, with completion' },
   );
@@ -150,6 +161,11 @@ export async function trainForm(modelPath: string, start: NlTrainFile, facts: Mo
           { title: 'Layers to freeze (their weights stay as they are)', canPickMany: true, ignoreFocusOut: true },
         );
         if (picked) cfg.freeze = picked.map((p) => p.label);
+        break;
+      }
+      case 'tf32': {
+        const v = await pickOne<Precision>('GPU matrix math (CUDA backend)', ['fp32', 'tf32'], cfg.tf32 ? 'tf32' : 'fp32', PRECISION_INFO);
+        if (v) cfg.tf32 = v === 'tf32';
         break;
       }
       case 'backend': {

@@ -102,7 +102,7 @@ export class TrainingRun {
   private setup(): Trainer {
     const job = this.job;
     // First, so that 'cuda' without a usable GPU stops before the data loads.
-    const engine = this.engine = trainingBackend(job.backend ?? 'cpu');
+    const engine = this.engine = trainingBackend(job.backend ?? 'cpu', undefined, { tf32: job.tf32 });
     try { this.model = readModelFileSync(job.modelPath); } catch (e) {
       throw new TrainingError({ code: 'model', message: `Cannot read ${path.basename(job.modelPath)}: ${(e as Error).message}`, hint: 'Open a valid ONNX model.' });
     }

@@ -65,3 +65,18 @@ test('run --backend engine writes each output as .npy', { skip: !fs.existsSync(M
 test('train rejects a bad --loss with a usage error', async () => {
   await assert.rejects(train([MLP, '--data', 'mnist-sample', '--loss', 'hinge']), /--loss must be/);
 });
+
+test('train --tf32 on the CPU trains in fp32 and says TF32 is for CUDA only', { skip: !fs.existsSync(MLP) }, async () => {
+  const rng = new Rng(3), n = 8;
+  fs.writeFileSync(path.join(tmp, 'tx.npy'), writeNpy({ dims: [n, 784], elemType: 'float32', data: Float32Array.from({ length: n * 784 }, () => rng.next()) }));
+  fs.writeFileSync(path.join(tmp, 'ty.npy'), writeNpy({ dims: [n], elemType: 'int64', data: new BigInt64Array(n).map((_, i) => BigInt(i % 10)) }));
+  let err = '';
+  const w = process.stderr.write;
+  process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+  try {
+    const code = await quiet(() => train([MLP, '--data', path.join(tmp, 'tx.npy'), '--labels', path.join(tmp, 'ty.npy'), '--val-split', '0',
+      '--batch-size', '8', '--steps', '1', '--device', 'cpu', '--tf32']));
+    assert.equal(code, 0);
+  } finally { process.stderr.write = w; }
+  assert.match(err, /note: --tf32 applies to the CUDA backend only; training on the CPU in fp32\./);
+});

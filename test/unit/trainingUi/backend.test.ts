@@ -114,3 +114,39 @@ test('a run with cpu reports the CPU backend without a fallback', async () => {
   assert.ok(ready?.type === 'ready');
   assert.deepEqual([ready.ready.backend, ready.ready.backendReason, ready.ready.backendFallback], ['CPU', 'cpu selected', undefined]);
 });
+
+test('TF32: remembered in .nltrain.json, passed to the job, validated, in the schema', () => {
+  const model = path.join(tmp, 'tf.onnx'), file = sidecarPaths(model).config;
+  writeTrainFile(file, { ...defaultTrainFile('cuda'), tf32: true });
+  const back = readTrainFile(file)!;
+  assert.equal(back.tf32, true);
+  assert.equal(jobFromFile(model, back).tf32, true);
+  assert.equal(jobFromFile(model, defaultTrainFile()).tf32, undefined, 'off unless asked for');
+  assert.deepEqual(validateTrainFile({ tf32: 'yes' }), ['"tf32" must be true or false (got "yes")']);
+  const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../media/schemas/nltrain.schema.json'), 'utf8'));
+  assert.equal(schema.properties.tf32.type, 'boolean');
+  assert.equal(schema.properties.tf32.default, false);
+});
+
+test('TF32 on the CUDA backend: turned on or off in the runtime, named in the label and reason; on the CPU a note (stand-ins)', () => {
+  const fakeCuda = { ...cpuBackend(), name: 'cuda', run: cpuBackend().run, runMulti: cpuBackend().runMulti };
+  const select = () => ({ backend: fakeCuda, reason: 'cuda selected' });
+  const calls: boolean[] = [];
+  const ampere = (on: boolean) => { calls.push(on); return on; };
+  const on = trainingBackend('cuda', select, { tf32: true, setTf32: ampere });
+  assert.match(on.label, /^CUDA.* · TF32$/);
+  assert.equal(on.reason, 'cuda selected; matrix products and convolutions on TF32 tensor cores');
+  const off = trainingBackend('cuda', select, { setTf32: ampere });
+  assert.doesNotMatch(off.label, /TF32/);
+  assert.equal(off.reason, 'cuda selected');
+  assert.deepEqual(calls, [true, false], 'the runtime is told both ways (a previous run may have turned it on)');
+
+  const turing = () => false;
+  const old = trainingBackend('cuda', select, { tf32: true, setTf32: turing });
+  assert.doesNotMatch(old.label, /TF32/);
+  assert.match(old.reason, /TF32 was asked for, but this GPU has no TF32 tensor cores \(compute capability 8\.0 or later\): full fp32$/);
+
+  const cpu = trainingBackend('cpu', undefined, { tf32: true, setTf32: () => { throw new Error('not on the CPU'); } });
+  assert.equal(cpu.label, 'CPU');
+  assert.equal(cpu.reason, 'cpu selected; TF32 applies to the CUDA backend only');
+});
