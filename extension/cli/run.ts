@@ -11,11 +11,13 @@ import { readModelFileSync } from '../onnx/reader';
 import type { HostTensor } from '../inference/types';
 
 export const summary = 'run a model (ONNX Runtime or the built-in engine) and write outputs as .npy';
-export const usage = `Usage: neural-lens run MODEL --input NAME=FILE [--input NAME=FILE …] --out DIR [--backend ort|engine] [--activations] [--threads N]
+export const usage = `Usage: neural-lens run MODEL --input NAME=FILE [--input NAME=FILE …] --out DIR [--backend ort|engine] [--provider auto|cpu|cuda] [--activations] [--threads N]
   Inputs are .npy or ONNX TensorProto .pb files; with one model input, FILE alone is enough.
   --backend ort      ONNX Runtime (default): CUDA when usable, else CPU; NEURAL_LENS_ORT_DIR=FOLDER
                      uses the onnxruntime-node install there (e.g. one with the CUDA provider)
   --backend engine   the built-in engine (JS/native CPU)
+  --provider P       ONNX Runtime's execution provider: auto (default: CUDA when usable, else CPU),
+                     cpu, or cuda (stops with the reason when CUDA cannot be used)
   --activations      also write every intermediate node output, and DIR/index.json mapping
                      node names and output names to files`;
 
@@ -29,10 +31,13 @@ export async function run(argv: string[]): Promise<number> {
     else if (argv[i].startsWith('--input=')) inputs.push(argv[i].slice(8));
     else rest.push(argv[i]);
   }
-  const { options: o, positionals } = parseArgs(rest, { options: { out: 'string', backend: 'string', threads: 'number', activations: 'boolean' }, positionals: ['MODEL'] }, 'run');
+  const { options: o, positionals } = parseArgs(rest, { options: { out: 'string', backend: 'string', provider: 'string', threads: 'number', activations: 'boolean' }, positionals: ['MODEL'] }, 'run');
   if (!o.out) throw new UsageError('run: --out DIR is required (see --help).');
   const backend = String(o.backend ?? 'ort');
   if (backend !== 'engine' && backend !== 'ort') throw new UsageError(`run: --backend must be ort or engine, not "${backend}".`);
+  const provider = String(o.provider ?? 'auto');
+  if (provider !== 'auto' && provider !== 'cpu' && provider !== 'cuda') throw new UsageError(`run: --provider must be auto, cpu or cuda, not "${provider}".`);
+  if (o.provider !== undefined && backend !== 'ort') throw new UsageError('run: --provider applies to --backend ort (ONNX Runtime) only.');
   const out = String(o.out);
   const modelPath = positionals[0];
   const model = readModelFileSync(modelPath);
@@ -60,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   if (backend === 'ort') {
     const { runOrt, setOrtThreads } = await import('../inference');
     if (o.threads !== undefined) setOrtThreads(Number(o.threads));
-    const res = await runOrt(modelPath, feeds, { activations });
+    const res = await runOrt(modelPath, feeds, { activations, provider });
     outputs = res.outputs;
     for (const a of res.activations ?? []) values[a.outputName] = a.tensor;
     skipped.push(...(res.skippedActivations ?? []));

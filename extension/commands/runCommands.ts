@@ -40,8 +40,10 @@ export function registerRunCommands(context: vscode.ExtensionContext, editors: O
   reg('neuralLens.showEnvironment', async () => {
     applyOrtFolder();
     const { environmentReport, formatEnvironmentReport } = await import('../inference/environment');
-    const trainingBackend = vscode.workspace.getConfiguration('neuralLens').get<string>('training.backend', 'cpu');
-    const r = await environmentReport({ vscodeVersion: vscode.version, trainingBackend });
+    const conf = vscode.workspace.getConfiguration('neuralLens');
+    const r = await environmentReport({
+      vscodeVersion: vscode.version, trainingBackend: conf.get<string>('training.backend', 'cpu'), inferenceProvider: conf.get<string>('inference.provider', 'auto'),
+    });
     const text = formatEnvironmentReport(r);
     reportText = `# Neural Lens environment\n\n\`\`\`text\n${text}\n\`\`\`\n\nCLI: \`node dist/cli.js doctor --json\` prints the same as JSON.\n`;
     log.info(`Environment report:\n${text}`);

@@ -7,6 +7,7 @@ import { firstLine, loadOrt, locateOrt } from './ortLoader';
 import { cudaStatus, ortThreads } from './ortSession';
 import { cudaStatus as cudaEngineStatus, cudaStatusLine, type CudaEngineStatus } from '../engine/cuda/status';
 import type { BackendChoice } from '../engine/selectBackend';
+import { asProviderChoice, type ProviderChoice } from './types';
 
 export interface EnvironmentReport {
   node: string;
@@ -28,8 +29,8 @@ export interface EnvironmentReport {
     providers: { name: string; bundled: boolean }[];
     error?: string;
   };
-  /** The provider a run with provider 'auto' gets, and why. */
-  inference: { provider: 'cuda' | 'cpu'; reason: string };
+  /** The provider choice (neuralLens.inference.provider; the CLI's default is auto), what a run gets with it, and why ('none': 'cuda' chosen where it cannot run). */
+  inference: { choice: ProviderChoice; provider: 'cuda' | 'cpu' | 'none'; reason: string };
   engine: { backends: { name: string; available: boolean; note?: string }[]; gemm?: string; error?: string };
   /** The training backend choice (neuralLens.training.backend, or the CLI's default) and what it gets here. */
   training: TrainingBackendReport;
@@ -83,32 +84,36 @@ async function engineInfo(): Promise<EnvironmentReport['engine']> {
   }
 }
 
-function ortInfo(): { ort: EnvironmentReport['ort']; inference: EnvironmentReport['inference'] } {
+function ortInfo(choice: ProviderChoice): { ort: EnvironmentReport['ort']; inference: EnvironmentReport['inference'] } {
+  const cpuOnly = (reason: string): EnvironmentReport['inference'] =>
+    (choice === 'cuda' ? { choice, provider: 'none', reason: `runs stop with an error: ${reason}` } : { choice, provider: 'cpu', reason });
   if (!locateOrt()) {
     const reason = 'ONNX Runtime is not installed';
-    return { ort: { loaded: false, providers: [], error: reason }, inference: { provider: 'cpu', reason } };
+    return { ort: { loaded: false, providers: [], error: reason }, inference: { choice, provider: 'none', reason } };
   }
   try {
     const loaded = loadOrt();
     const providers = loaded.ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+    const ort = { loaded: true, version: loaded.version, source: loaded.source, providers, ...(loaded.note ? { note: loaded.note } : {}) };
+    if (choice === 'cpu') return { ort, inference: { choice, provider: 'cpu', reason: 'CPU chosen (neuralLens.inference.provider)' } };
     const cuda = cudaStatus(loaded);
-    return {
-      ort: { loaded: true, version: loaded.version, source: loaded.source, providers, ...(loaded.note ? { note: loaded.note } : {}) },
-      // A usable-looking CUDA setup is only proven by creating a session; say so.
-      inference: cuda.usable ? { provider: 'cuda', reason: `CUDA will be tried first: ${cuda.reason}` } : { provider: 'cpu', reason: cuda.reason },
-    };
+    // A usable-looking CUDA setup is only proven by creating a session; say so.
+    return { ort, inference: cuda.usable ? { choice, provider: 'cuda', reason: `CUDA will be tried first: ${cuda.reason}` } : cpuOnly(cuda.reason) };
   } catch (e) {
     const reason = firstLine(e);
-    return { ort: { loaded: false, providers: [], error: reason }, inference: { provider: 'cpu', reason: `ONNX Runtime unavailable: ${reason}` } };
+    return { ort: { loaded: false, providers: [], error: reason }, inference: { choice, provider: 'none', reason: `ONNX Runtime unavailable: ${reason}` } };
   }
 }
 
-/** `trainingBackend`: the neuralLens.training.backend setting (VS Code); left out, the CLI's default 'cpu'. */
-export async function environmentReport(opts: { vscodeVersion?: string; trainingBackend?: string } = {}): Promise<EnvironmentReport> {
+/**
+ * `trainingBackend`: the neuralLens.training.backend setting (VS Code); left out, the CLI's
+ * default 'cpu'. `inferenceProvider`: the neuralLens.inference.provider setting; left out, 'auto'.
+ */
+export async function environmentReport(opts: { vscodeVersion?: string; trainingBackend?: string; inferenceProvider?: string } = {}): Promise<EnvironmentReport> {
   const cpus = os.cpus();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length;
   const gpu = probeGpu();
-  const { ort, inference } = ortInfo();
+  const { ort, inference } = ortInfo(asProviderChoice(opts.inferenceProvider));
   const engine = await engineInfo();
   let engineGemm: number | undefined;
   try {
@@ -143,7 +148,7 @@ export function formatEnvironmentReport(r: EnvironmentReport): string {
       ? `ONNX Runtime     ${r.ort.version} (from ${r.ort.source}); providers: ${r.ort.providers.map((p) => `${p.name}${p.bundled ? '' : ' (not bundled)'}`).join(', ')}`
       : `ONNX Runtime     unavailable: ${r.ort.error}`,
     ...(r.ort.note ? [`                 ${r.ort.note}`] : []),
-    `Inference        ${r.inference.provider.toUpperCase()}: ${r.inference.reason}`,
+    `Inference        ${r.inference.provider.toUpperCase()}: ${r.inference.reason}${r.inference.choice === 'auto' ? '' : ` [provider "${r.inference.choice}"]`}`,
     `Engine           ${r.engine.error ? `unavailable: ${r.engine.error}` : r.engine.backends.map((b) => `${b.name} ${b.available ? 'yes' : 'no'}${b.note ? ` (${b.note})` : ''}`).join('; ')}`,
     `Training         ${formatTraining(r.training)}`,
     `GPU              ${r.gpu.found ? '' : 'none: '}${r.gpu.reason}`,

@@ -12,7 +12,7 @@ import { log } from '../log';
 import { InputPicker, type PickedInputs } from './inputPicker';
 import { tensorToImage } from './imageInput';
 import { activationData, outputView, parseLabels, shapeLabel } from './outputViews';
-import { InferenceError, type HostTensor } from './types';
+import { asProviderChoice, InferenceError, type HostTensor } from './types';
 
 type Post = (m: ToWebview) => void;
 
@@ -105,11 +105,12 @@ export async function runModel(doc: OnnxDocument, post: Post): Promise<void> {
 
 async function execute(doc: OnnxDocument, modelPath: string, picked: PickedInputs, post: Post): Promise<RunState> {
   const { runOrt } = await import('./runOrt');
-  const first = await runOrt(modelPath, picked.inputs, { activations: true });
+  const provider = asProviderChoice(vscode.workspace.getConfiguration('neuralLens').get('inference.provider', 'auto'));
+  const first = await runOrt(modelPath, picked.inputs, { activations: true, provider });
   // the first run of a new session pays one-off allocations; a small model runs once more so the
   // latency shown is the steady one (the first is reported beside it)
   const small = fs.statSync(modelPath).size < 32 * 2 ** 20 && first.latencyMs < 2000;
-  const res = small ? await runOrt(modelPath, picked.inputs, { activations: true }) : first;
+  const res = small ? await runOrt(modelPath, picked.inputs, { activations: true, provider }) : first;
   const runId = nextRunId++;
   const model = doc.model!;
   const producers = new Map<string, { nodeId: string; nodeName: string; opType: string }>();

@@ -17,6 +17,11 @@ export interface HostTensor {
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda';
 
+/** The neuralLens.inference.provider setting's value as a choice ('auto' for anything else). */
+export function asProviderChoice(v: unknown): ProviderChoice {
+  return v === 'cpu' || v === 'cuda' ? v : 'auto';
+}
+
 /** Why input or a model could not be run: says what was wrong and what to do. */
 export class InferenceError extends Error {
   override readonly name = 'InferenceError';

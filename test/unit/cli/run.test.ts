@@ -79,3 +79,22 @@ test('run: bad input gives one clear line and a non-zero exit', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('run --provider: cpu forces the CPU, cuda without CUDA stops with the reason, bad values are usage errors', () => {
+  const r1 = cli(CNN, '--input', input, '--out', path.join(tmp, 'prov-cpu'), '--provider', 'cpu');
+  assert.equal(r1.code, 0, r1.stderr);
+  assert.match(r1.stderr, /onnxruntime .*, CPU \(CPU requested\)/);
+  const gpu = fs.existsSync('/proc/driver/nvidia/version');
+  if (!gpu) {
+    const r2 = cli(CNN, '--input', input, '--out', path.join(tmp, 'prov-cuda'), '--provider', 'cuda');
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.stderr, /CUDA not available: .*no NVIDIA driver/);
+    assert.ok(!fs.existsSync(path.join(tmp, 'prov-cuda', 'logits.npy')), 'nothing written');
+  }
+  const r3 = cli(CNN, '--input', input, '--out', path.join(tmp, 'prov-bad'), '--provider', 'gpu');
+  assert.equal(r3.code, 2);
+  assert.match(r3.stderr, /--provider must be auto, cpu or cuda, not "gpu"/);
+  const r4 = cli(CNN, '--input', input, '--out', path.join(tmp, 'prov-engine'), '--provider', 'cpu', '--backend', 'engine');
+  assert.equal(r4.code, 2);
+  assert.match(r4.stderr, /--provider applies to --backend ort/);
+});

@@ -66,3 +66,20 @@ test('the report names the training backend choice and what it gets here', async
   const text = await capture([]);
   assert.match(text.out, /Training +backend "cpu" \(CLI default; train --device auto\|cpu\|cuda\) -> CPU: cpu chosen/);
 });
+
+test('the report names the inference provider choice and what it gets here', async () => {
+  const { environmentReport, formatEnvironmentReport } = await import('../../../extension/inference/environment');
+  const auto = await environmentReport();
+  assert.equal(auto.inference.choice, 'auto');
+  assert.doesNotMatch(formatEnvironmentReport(auto), /\[provider/);
+  const cpu = await environmentReport({ inferenceProvider: 'cpu' });
+  assert.deepEqual(cpu.inference, { choice: 'cpu', provider: 'cpu', reason: 'CPU chosen (neuralLens.inference.provider)' });
+  assert.match(formatEnvironmentReport(cpu), /Inference +CPU: CPU chosen \(neuralLens\.inference\.provider\) \[provider "cpu"\]/);
+  assert.equal((await environmentReport({ inferenceProvider: 'bogus' })).inference.choice, 'auto');
+  if (!auto.gpu.found) {
+    const cuda = await environmentReport({ inferenceProvider: 'cuda' });
+    assert.equal(cuda.inference.provider, 'none');
+    assert.match(cuda.inference.reason, /^runs stop with an error: CUDA not available: /);
+    assert.match(formatEnvironmentReport(cuda), /Inference +NONE: runs stop with an error: .*\[provider "cuda"\]/);
+  }
+});
