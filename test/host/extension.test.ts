@@ -160,4 +160,19 @@ describe('Neural Lens in a real extension host', function () {
       await closeAll();
     }
   });
+
+  it('the inference provider setting is what the environment report describes', async () => {
+    const conf = () => vscode.workspace.getConfiguration('neuralLens');
+    await conf().update('inference.provider', 'cpu', vscode.ConfigurationTarget.Global);
+    try {
+      await until('setting visible', () => conf().get<string>('inference.provider') === 'cpu');
+      await vscode.commands.executeCommand('neuralLens.showEnvironment');
+      const doc = await until('environment report', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'neural-lens-report'));
+      const text = await until('report with the provider choice', () => (/\[provider "cpu"\]/.test(doc.getText()) ? doc.getText() : undefined), 10000);
+      assert.ok(/Inference +CPU: CPU chosen \(neuralLens\.inference\.provider\) \[provider "cpu"\]/.test(text), `report: ${text}`);
+    } finally {
+      await conf().update('inference.provider', undefined, vscode.ConfigurationTarget.Global);
+      await closeAll();
+    }
+  });
 });
