@@ -7,6 +7,7 @@ import { firstLine, loadOrt, locateOrt } from './ortLoader';
 import { cudaStatus, ortThreads } from './ortSession';
 import { cudaStatus as cudaEngineStatus, cudaStatusLine, type CudaEngineStatus } from '../engine/cuda/status';
 import type { BackendChoice } from '../engine/selectBackend';
+import { asTrainBackend } from '../trainingUi/config';
 import { asProviderChoice, type ProviderChoice } from './types';
 
 export interface EnvironmentReport {
@@ -53,7 +54,7 @@ export interface TrainingBackendReport {
  * 'cpu', as the setting reader does.
  */
 export function trainingBackendReport(choice: string | undefined, from: TrainingBackendReport['from'], cuda: CudaEngineStatus): TrainingBackendReport {
-  const c: BackendChoice = choice === 'auto' || choice === 'cuda' ? choice : 'cpu';
+  const c = asTrainBackend(choice);
   if (c === 'cpu') return { choice: c, from, gets: 'cpu', reason: 'cpu chosen' };
   if (cuda.available) return { choice: c, from, gets: 'cuda', reason: `CUDA engine kernels on ${cudaStatusLine(cuda)}` };
   if (c === 'auto') return { choice: c, from, gets: 'cpu', reason: `CUDA not available: ${cuda.reason}` };

@@ -43,7 +43,7 @@ type Precision = 'fp32' | 'tf32';
 const PRECISION_LABEL: Record<Precision, string> = { fp32: 'fp32 (exact)', tf32: 'TF32 tensor cores' };
 const PRECISION_INFO: Record<Precision, string> = {
   fp32: 'full float32 arithmetic: the same numbers as the CPU backend (to rounding)',
-  tf32: 'matrix products and convolutions on tensor cores (compute capability 8.0+): several times faster, inputs rounded to 10 mantissa bits (about 1e-3 relative)',
+  tf32: 'matrix products and convolutions on tensor cores (compute capability 8.0+): faster for large layers, inputs rounded to 10 mantissa bits (about 1e-3 relative)',
 };
 
 function datasetLabel(d: string): string {
