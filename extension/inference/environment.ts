@@ -94,7 +94,9 @@ function ortInfo(choice: ProviderChoice): { ort: EnvironmentReport['ort']; infer
   }
   try {
     const loaded = loadOrt();
-    const providers = loaded.ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+    // a user's older onnxruntime-node (see the ONNX Runtime folder setting) may not list them
+    const list = typeof loaded.ort.listSupportedBackends === 'function' ? loaded.ort.listSupportedBackends() : [];
+    const providers = list.map((b) => ({ name: b.name, bundled: b.bundled }));
     const ort = { loaded: true, version: loaded.version, source: loaded.source, providers, ...(loaded.note ? { note: loaded.note } : {}) };
     if (choice === 'cpu') return { ort, inference: { choice, provider: 'cpu', reason: 'CPU chosen (neuralLens.inference.provider)' } };
     const cuda = cudaStatus(loaded);
