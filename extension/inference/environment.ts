@@ -148,7 +148,7 @@ export function formatEnvironmentReport(r: EnvironmentReport): string {
     `Platform         ${r.platform}/${r.arch} (${r.osRelease})`,
     `CPU              ${r.cpu.model}, ${r.cpu.cores} cores; ${r.memoryGiB} GiB memory`,
     r.ort.loaded
-      ? `ONNX Runtime     ${r.ort.version} (from ${r.ort.source}); providers: ${r.ort.providers.map((p) => `${p.name}${p.bundled ? '' : ' (not bundled)'}`).join(', ')}`
+      ? `ONNX Runtime     ${r.ort.version} (from ${r.ort.source}); providers: ${r.ort.providers.map((p) => `${p.name}${p.bundled ? '' : ' (not bundled)'}`).join(', ') || 'not listed by this version'}`
       : `ONNX Runtime     unavailable: ${r.ort.error}`,
     ...(r.ort.note ? [`                 ${r.ort.note}`] : []),
     `Inference        ${r.inference.provider.toUpperCase()}: ${r.inference.reason}${r.inference.choice === 'auto' ? '' : ` [provider "${r.inference.choice}"]`}`,
