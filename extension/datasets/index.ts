@@ -16,9 +16,10 @@ import { readCsvFile, readCsvFileStreaming, type CsvOptions } from './csv';
 import { readIdxFile, scaleImages } from './idx';
 import { loadMnistSample } from './mnistSample';
 import {
-  FileRowSource, npyRows, npyStreamBlocker, readAt, readNpyHeader, shouldStream, zipDirectory, zipEntryStart,
+  FileRowSource, npyRows, npyStreamBlocker, readAt, readNpyHeader, shouldStream,
   type StreamChoice,
 } from './stream';
+import { zipDirectory, zipEntryStart } from './zip';
 
 export interface DatasetSpec {
   data: string; labels?: string; csv?: CsvOptions;
@@ -84,18 +85,19 @@ function loadStreaming(spec: DatasetSpec, name: string, lower: string): { ds?: D
   const fd = fs.openSync(data, 'r');
   try {
     if (lower.endsWith('.npz')) {
-      const entries = zipDirectory(fd, size, data);
+      const read = (pos: number, len: number) => readAt(fd, pos, len, data);
+      const entries = zipDirectory(read, size, data);
       const xe = entries.find((e) => e.name === 'x.npy'), ye = entries.find((e) => e.name === 'y.npy');
       if (!xe || !ye) {
         throw new Error(`${name} must hold arrays "x" and "y" (it has: ${entries.filter((e) => e.name.endsWith('.npy')).map((e) => e.name.slice(0, -4)).join(', ')})`);
       }
       if (xe.method !== 0) return { why: 'its array "x" is compressed (deflated) and cannot be read by offset; save it with numpy.savez (not savez_compressed) to stream' };
-      const xStart = zipEntryStart(fd, xe, data);
+      const xStart = zipEntryStart(read, xe, data);
       const h = readNpyHeader(fd, xStart, xStart + xe.csize, `${name}:x.npy`);
       const blocker = npyStreamBlocker(h);
       if (blocker) return { why: `its array "x": ${blocker}` };
       const rows = npyRows(data, h, xStart + xe.csize, `${name}:x.npy`);
-      const yStart = zipEntryStart(fd, ye, data);
+      const yStart = zipEntryStart(read, ye, data);
       let yBytes = readAt(fd, yStart, ye.csize, data);
       if (ye.method === 8) yBytes = new Uint8Array(zlib.inflateRawSync(yBytes));
       else if (ye.method !== 0) throw new Error(`${data}: entry y.npy uses unsupported zip compression ${ye.method}`);
