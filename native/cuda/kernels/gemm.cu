@@ -8,6 +8,23 @@
 #define GBN 64
 #define GBK 16
 
+// Both kernels' step: the 256 threads copy the GBK-deep slices of op(A) (GBM rows) and op(B)
+// (GBN columns) starting at k0 into shared memory, four elements each, zeros past the edges.
+__device__ __forceinline__ void nl_gemm_load_tiles(float (*As)[GBM + 4], float (*Bs)[GBN + 4], const float *Ab, const float *Bb,
+                                                   int transA, int transB, int M, int N, int K, int lda, int ldb,
+                                                   int m0, int n0, int k0, int tid) {
+  for (int l = 0; l < 4; l++) {
+    int e = tid + l * 256, m, k, n;
+    if (transA) { k = e / GBM; m = e % GBM; } else { m = e / GBK; k = e % GBK; }
+    int gm = m0 + m, gk = k0 + k;
+    As[k][m] = (gm < M && gk < K) ? (transA ? Ab[(long long)gk * lda + gm] : Ab[(long long)gm * lda + gk]) : 0.f;
+    if (transB) { n = e / GBK; k = e % GBK; } else { k = e / GBN; n = e % GBN; }
+    int gn = n0 + n;
+    gk = k0 + k;
+    Bs[k][n] = (gn < N && gk < K) ? (transB ? Bb[(long long)gn * ldb + gk] : Bb[(long long)gk * ldb + gn]) : 0.f;
+  }
+}
+
 NL_EXTERN void __launch_bounds__(256) sgemm(
     int transA, int transB, int M, int N, int K, float alpha,
     const float *A, int lda, long long strideA,
@@ -24,16 +41,7 @@ NL_EXTERN void __launch_bounds__(256) sgemm(
   for (int s = 0; s < nsum; s++) {
     const float *Ab = A + (zb + s) * strideA, *Bb = B + (zb + s) * strideB;
     for (int k0 = 0; k0 < K; k0 += GBK) {
-      for (int l = 0; l < 4; l++) {
-        int e = tid + l * 256, m, k, n;
-        if (transA) { k = e / GBM; m = e % GBM; } else { m = e / GBK; k = e % GBK; }
-        int gm = m0 + m, gk = k0 + k;
-        As[k][m] = (gm < M && gk < K) ? (transA ? Ab[(long long)gk * lda + gm] : Ab[(long long)gm * lda + gk]) : 0.f;
-        if (transB) { n = e / GBK; k = e % GBK; } else { k = e / GBN; n = e % GBN; }
-        int gn = n0 + n;
-        gk = k0 + k;
-        Bs[k][n] = (gn < N && gk < K) ? (transB ? Bb[(long long)gn * ldb + gk] : Bb[(long long)gk * ldb + gn]) : 0.f;
-      }
+      nl_gemm_load_tiles(As, Bs, Ab, Bb, transA, transB, M, N, K, lda, ldb, m0, n0, k0, tid);
       __syncthreads();
 #pragma unroll
       for (int k = 0; k < GBK; k++) {
@@ -99,16 +107,7 @@ NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
   for (int s = 0; s < nsum; s++) {
     const float *Ab = A + (zb + s) * strideA, *Bb = B + (zb + s) * strideB;
     for (int k0 = 0; k0 < K; k0 += GBK) {
-      for (int l = 0; l < 4; l++) {
-        int e = tid + l * 256, m, k, n;
-        if (transA) { k = e / GBM; m = e % GBM; } else { m = e / GBK; k = e % GBK; }
-        int gm = m0 + m, gk = k0 + k;
-        As[k][m] = (gm < M && gk < K) ? (transA ? Ab[(long long)gk * lda + gm] : Ab[(long long)gm * lda + gk]) : 0.f;
-        if (transB) { n = e / GBK; k = e % GBK; } else { k = e / GBN; n = e % GBN; }
-        int gn = n0 + n;
-        gk = k0 + k;
-        Bs[k][n] = (gn < N && gk < K) ? (transB ? Bb[(long long)gn * ldb + gk] : Bb[(long long)gk * ldb + gn]) : 0.f;
-      }
+      nl_gemm_load_tiles(As, Bs, Ab, Bb, transA, transB, M, N, K, lda, ldb, m0, n0, k0, tid);
       __syncthreads();
 #pragma unroll
       for (int kk = 0; kk < GBK; kk += 8) {
