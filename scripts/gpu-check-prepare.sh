@@ -28,6 +28,7 @@ bundle() { npx esbuild "$1" --bundle --platform=node --format=cjs --target=node2
 bundle scripts/gpu/status.ts status.cjs
 bundle test/unit/cuda/cudaParity.test.ts cudaParity.test.cjs
 bundle test/unit/cuda/torchTrajectoryCuda.test.ts torchTrajectoryCuda.test.cjs
+bundle test/unit/cuda/trainerCuda.test.ts trainerCuda.test.cjs
 bundle bench/cuda/run.ts benchCuda.cjs
 bundle scripts/gpu/ortCheck.ts ortCheck.cjs
 if [ -f dist/ort/ort.js ]; then [ "$out/ort.tar.xz" -nt dist/ort/ort.js ] || tar -C dist -cJf "$out/ort.tar.xz" ort; else echo "[gpu-check-prepare] dist/ort missing (npm run build): the ORT check will be skipped"; fi

@@ -5,9 +5,10 @@
 # Steps, each under its own timeout, all output to stdout (and $OUT/gpu-check.log if set):
 #   1. unpack Node; find NVRTC in the pip wheels (nvidia/cu13/lib, …); status + NVRTC compile
 #   2. every op forward/backward on CUDA vs the CPU backend (test/unit/cuda/cudaParity)
-#   3. the PyTorch-trajectory fixtures on CUDA (test/unit/cuda/torchTrajectoryCuda)
+#   3. the PyTorch-trajectory fixtures on CUDA (test/unit/cuda/torchTrajectoryCuda), the Trainer on
+#      CUDA against the Trainer on the CPU (test/unit/cuda/trainerCuda)
 #   4. bench rows: engine-CUDA vs PyTorch CUDA, MLP / LeNet-5 / ResNet-18-sized, batch 64/256
-#      (fp32), then the engine with its TF32 tensor-core GEMM
+#      (fp32), then the engine with its TF32 tensor-core GEMM, then the rows through the Trainer
 #   5. ONNX Runtime CUDA execution provider: loads or the exact error; latency vs CPU
 # GPU_CHECK_SKIP="bench ort" skips steps; GPU_CHECK_SECONDS sets the bench round length.
 set -uo pipefail
@@ -70,8 +71,8 @@ if ! skip parity; then
   timeout 240 "$NODE" --expose-gc --test --test-reporter=dot "$work/cudaParity.test.cjs" 2>&1 | tail -60
 fi
 if ! skip trajectory; then
-  log "3. PyTorch trajectories on CUDA (test/fixtures/torch)"
-  timeout 120 "$NODE" --expose-gc --test --test-reporter=spec "$work/torchTrajectoryCuda.test.cjs" 2>&1 | tail -40
+  log "3. PyTorch trajectories on CUDA (test/fixtures/torch); the Trainer on CUDA against the Trainer on the CPU"
+  timeout 120 "$NODE" --expose-gc --test --test-reporter=spec "$work/torchTrajectoryCuda.test.cjs" "$work/trainerCuda.test.cjs" 2>&1 | tail -40
 fi
 if ! skip bench; then
   log "4. bench: engine-CUDA vs PyTorch CUDA"
@@ -79,6 +80,8 @@ if ! skip bench; then
     --torch-script "$root/bench/cuda/torch_cuda.py" ${OUT:+--json "$OUT/bench-cuda.json"}
   log "4b. bench: engine-CUDA with TF32 tensor-core GEMM (ResNet-18-sized, LeNet-5)"
   timeout 150 "$NODE" --expose-gc "$work/benchCuda.cjs" --tf32 --no-torch --rows lenet:256,resnet18:64,resnet18:256 --seconds "${GPU_CHECK_SECONDS:-1.5}"
+  log "4c. bench: the same rows through the Trainer (host batches, metrics and NaN checks every step)"
+  timeout 200 "$NODE" --expose-gc "$work/benchCuda.cjs" --trainer --no-torch --seconds "${GPU_CHECK_SECONDS:-1.5}"
 fi
 if ! skip ort; then
   log "5. ONNX Runtime CUDA execution provider"

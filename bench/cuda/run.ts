@@ -6,6 +6,8 @@
 //
 // Options: --rows mlp:64,resnet18:256  --seconds S  --json FILE  --torch-script PATH
 //          --tf32 (engine GEMMs on TF32 tensor cores; PyTorch keeps its defaults)  --no-torch
+//          --trainer: the engine through the real Trainer instead (what Train Model runs: batches
+//          uploaded from host memory, loss and metrics read back every step, NaN/Inf checks on)
 // PyTorch: NEURAL_LENS_TORCH_PYTHON or python3 (with a CUDA build of torch).
 
 import { spawnSync } from 'node:child_process';
@@ -18,13 +20,15 @@ import { getRuntime } from '../../extension/engine/cuda/runtime';
 import { CudaTrainStep } from '../../extension/engine/cuda/trainStep';
 import { Rng } from '../../extension/engine/rng';
 import { Tensor } from '../../extension/engine/tensor';
+import { makeDataset } from '../../extension/datasets/dataset';
+import { Trainer } from '../../extension/training/trainer';
 import { buildModel, inputShape, type BenchModel } from './models';
 
 interface Row { model: BenchModel; batch: number }
 interface Result extends Row { samplesPerSec: number; finalLoss: number }
 
 function args() {
-  const o = { rows: 'mlp:64,mlp:256,lenet:64,lenet:256,resnet18:64,resnet18:256', seconds: 1.5, json: '', torchScript: path.join(__dirname, 'torch_cuda.py'), tf32: false, torch: true };
+  const o = { rows: 'mlp:64,mlp:256,lenet:64,lenet:256,resnet18:64,resnet18:256', seconds: 1.5, json: '', torchScript: path.join(__dirname, 'torch_cuda.py'), tf32: false, torch: true, trainer: false };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const v = () => a[++i] ?? '';
@@ -34,6 +38,7 @@ function args() {
     else if (a[i] === '--torch-script') o.torchScript = v();
     else if (a[i] === '--tf32') o.tf32 = true;
     else if (a[i] === '--no-torch') o.torch = false;
+    else if (a[i] === '--trainer') o.trainer = true;
     else throw new Error(`unknown option ${a[i]}`);
   }
   return { ...o, rowList: o.rows.split(',').map((r) => { const [m, b] = r.split(':'); return { model: m as BenchModel, batch: Number(b) }; }) };
@@ -74,6 +79,28 @@ async function engineRow(row: Row, seconds: number): Promise<Result> {
   return { ...row, samplesPerSec: best, finalLoss: loss!.data[0] };
 }
 
+/** The same row through the Trainer, with the data in host memory like a user's dataset. */
+async function trainerRow(row: Row, seconds: number): Promise<Result> {
+  const rng = new Rng(5), nb = 16, n = nb * row.batch;
+  const X = Tensor.zeros('float32', [n, ...inputShape(row.model)]), Y = Tensor.zeros('int64', [n]);
+  for (let i = 0; i < X.size; i++) X.data[i] = rng.next();
+  for (let i = 0; i < n; i++) Y.data[i] = Math.floor(rng.next() * 10);
+  const tr = new Trainer(buildModel(row.model), cudaBackend(), makeDataset(X, Y, 'bench', 10), {
+    loss: 'cross-entropy', optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 }, batchSize: row.batch,
+    steps: Number.MAX_SAFE_INTEGER, shuffle: false,
+  });
+  let loss = NaN;
+  for (let i = 0; i < 10; i++) { loss = (await tr.trainStep()).loss; await tick(); }
+  let best = 0;
+  for (let round = 0; round < 2; round++) {
+    let steps = 0, dt = 0;
+    const t0 = performance.now();
+    do { loss = (await tr.trainStep()).loss; steps++; await tick(); dt = (performance.now() - t0) / 1000; } while (dt < seconds);
+    best = Math.max(best, (steps * row.batch) / dt);
+  }
+  return { ...row, samplesPerSec: best, finalLoss: loss };
+}
+
 function torchRows(script: string, rows: string, seconds: number): { header?: Record<string, unknown>; results: Result[]; error?: string } {
   const py = process.env.NEURAL_LENS_TORCH_PYTHON ?? 'python3';
   const r = spawnSync(py, [script, '--rows', rows, '--seconds', String(seconds)], { encoding: 'utf8', timeout: 600_000 });
@@ -88,10 +115,10 @@ async function main() {
   console.log(`engine CUDA: ${cudaStatusLine(s)}`);
   if (!s.available) { console.log('skipped: no CUDA here'); return; }
   cudaBackend();
-  console.log(`engine GEMM: ${setCudaTf32(o.tf32) ? 'TF32 tensor cores (mma.m16n8k8)' : 'fp32 SIMT'}`);
+  console.log(`engine GEMM: ${setCudaTf32(o.tf32) ? 'TF32 tensor cores (mma.m16n8k8)' : 'fp32 SIMT'}; ${o.trainer ? 'through the Trainer' : 'CudaTrainStep (all on the device)'}`);
   const engine: Result[] = [];
   for (const row of o.rowList) {
-    try { engine.push(await engineRow(row, o.seconds)); } catch (e) { console.log(`engine ${row.model}:${row.batch} failed: ${(e as Error).message}`); }
+    try { engine.push(await (o.trainer ? trainerRow : engineRow)(row, o.seconds)); } catch (e) { console.log(`engine ${row.model}:${row.batch} failed: ${(e as Error).message}`); }
     console.log(`engine-cuda ${row.model} b${row.batch}: ${engine.at(-1)?.samplesPerSec.toFixed(0) ?? 'failed'} samples/s`);
   }
   const torch = o.torch ? torchRows(o.torchScript, o.rows, o.seconds) : { results: [], error: 'skipped (--no-torch)' };

@@ -14,6 +14,18 @@ export interface Backend {
   runMulti(kernel: KernelName, inputs: Tensor[], attrs?: object): Tensor[];
   /** Threads kernels may use (a hint; the CPU backend passes it to its GEMM). */
   threads: number;
+  /**
+   * A device backend's NaN/Inf check for one forward or backward pass (scanning its outputs
+   * on the host would copy each back); absent on the CPU, where the executor scans directly.
+   */
+  finiteChecker?(): FiniteChecker;
+}
+
+export interface FiniteChecker {
+  /** Queues t's check and returns true, or returns false when t must be checked on the host. */
+  take(t: Tensor): boolean;
+  /** The index (in take order, counting taken tensors only) of the first one with NaN/Inf, or -1. */
+  firstBad(): number;
 }
 
 export class RegistryBackend implements Backend {

@@ -2,7 +2,7 @@
 // topological order (ONNX nodes are stored topologically sorted). micrograd's backward(),
 // over whole tensors: each node's op supplies its own gradient rule.
 
-import type { Backend } from './backend';
+import type { Backend, FiniteChecker } from './backend';
 import { K } from './kernelNames';
 import { foldConstants, type EngineGraph, type EngineNode } from './graph';
 import { getOp } from './ops';
@@ -20,7 +20,7 @@ export class NonFiniteError extends Error {
 export interface ForwardOptions {
   training?: boolean;
   rng?: Rng;
-  /** throw NonFiniteError naming the op as soon as a float value is NaN/Inf */
+  /** throw NonFiniteError naming the first op whose float output is NaN/Inf (at once on the CPU; a device backend checks on the device and reads the flags when the pass ends) */
   checkFinite?: boolean;
   /** value names gradients are wanted for (parameters, or inputs in gradient checks) */
   wrt?: Iterable<string>;
@@ -58,6 +58,27 @@ function firstNonFinite(t: Tensor): boolean {
   const d = t.data;
   for (let i = 0; i < d.length; i++) { const v = d[i]; if (v - v !== 0) return true; }
   return false;
+}
+
+/**
+ * One pass's NaN/Inf checks: on the host at once, or queued on the backend's device checker
+ * (read back when the pass ends, or when a host check fails: a queued one may come first).
+ */
+class PassCheck {
+  private readonly taken: { node: EngineNode; name: string }[] = [];
+  constructor(private readonly phase: 'forward' | 'backward', private readonly fc: FiniteChecker | undefined) {}
+
+  check(t: Tensor, node: EngineNode, name: string): void {
+    if (this.fc?.take(t)) this.taken.push({ node, name });
+    else if (firstNonFinite(t)) this.fail({ node, name });
+  }
+
+  /** Throws for the first queued tensor that held NaN/Inf (else for `here`, when given). */
+  fail(here?: { node: EngineNode; name: string }): void {
+    const k = this.fc && this.taken.length ? this.fc.firstBad() : -1;
+    const at = k >= 0 ? this.taken[k] : here;
+    if (at) throw new NonFiniteError(this.phase, at.node.name, at.node.opType, at.name);
+  }
 }
 
 /**
@@ -128,6 +149,7 @@ export class Executor {
     const records: NodeRecord[] = [];
     const stateUpdates = new Map<string, Tensor>();
     const checkFinite = opts.checkFinite ?? false;
+    const finite = checkFinite ? new PassCheck('forward', this.backend.finiteChecker?.()) : undefined;
     for (let k = 0; k < plan.nodes.length; k++) {
       const node = plan.nodes[k], op = plan.ops[k];
       const inputs = node.inputs.map((name) => {
@@ -150,7 +172,7 @@ export class Executor {
       node.outputs.forEach((name, j) => {
         const t = outputs[j];
         if (!name || !t) return;
-        if (checkFinite && firstNonFinite(t)) throw new NonFiniteError('forward', node.name, node.opType, name);
+        finite?.check(t, node, name);
         values.set(name, t);
       });
       const su = (saved as { stateUpdates?: Record<number, Tensor> } | undefined)?.stateUpdates;
@@ -161,6 +183,7 @@ export class Executor {
         records.push({ node, op, ctx, inputs, outputs, saved, needs });
       }
     }
+    finite?.fail();
     return { values, records, wrt, stateUpdates, checkFinite };
   }
 
@@ -168,6 +191,7 @@ export class Executor {
   backward(tape: Tape, seeds: Map<string, Tensor>): Map<string, Tensor> {
     const grads = new Map<string, Tensor>(seeds);
     const b = this.backend;
+    const finite = tape.checkFinite ? new PassCheck('backward', b.finiteChecker?.()) : undefined;
     for (let k = tape.records.length - 1; k >= 0; k--) {
       const rec = tape.records[k];
       const dys = rec.node.outputs.map((o) => (o ? grads.get(o) : undefined));
@@ -192,11 +216,12 @@ export class Executor {
         if (dx.size !== x.size) {
           throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": gradient for "${name}" has shape ${shapeStr(dx.shape)}, input has ${shapeStr(x.shape)}`);
         }
-        if (tape.checkFinite && firstNonFinite(dx)) throw new NonFiniteError('backward', rec.node.name, rec.node.opType, name);
+        finite?.check(dx, rec.node, name);
         const prev = grads.get(name);
         grads.set(name, prev ? b.run(K.Add, [prev, dx.reshape(x.shape)]) : dx.reshape(x.shape));
       });
     }
+    finite?.fail();
     const out = new Map<string, Tensor>();
     for (const name of tape.wrt) { const g = grads.get(name); if (g) out.set(name, g); }
     return out;

@@ -4,11 +4,16 @@
 // report through the onMetrics callback.
 
 import type { Backend } from '../engine/backend';
-import { Executor, NonFiniteError } from '../engine/executor';
+import { Executor, NonFiniteError, type Tape } from '../engine/executor';
 import type { EngineGraph } from '../engine/graph';
 import { Rng } from '../engine/rng';
 import { Tensor } from '../engine/tensor';
 import { sumSquares } from '../engine/cpu/gemm';
+import { K } from '../engine/kernelNames';
+import { deviceSumSquares } from '../engine/cuda/checks';
+import { upload } from '../engine/cuda/deviceTensor';
+import { DeviceOptimizer } from '../engine/cuda/optim';
+import { getRuntime } from '../engine/cuda/runtime';
 import { batchOf, type Dataset } from '../datasets/dataset';
 import { computeLoss, type LossName } from './losses';
 import { makeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
@@ -47,6 +52,8 @@ export interface StepMetrics {
   gradNorms: Record<string, number>;
   weightNorms: Record<string, number>;
 }
+
+type Norms = Pick<StepMetrics, 'gradNorm' | 'gradNorms' | 'weightNorms'>;
 
 export interface EpochMetrics { epoch: number; valLoss?: number; valAccuracy?: number }
 
@@ -104,6 +111,11 @@ export class Trainer {
   /** per-parameter [Σ g², Σ p²] from the fused optimizer pass (reused every step) */
   private readonly stepSums = new Map<string, Float64Array>();
   lastGrads?: Map<string, Float32Array>;
+  /**
+   * On the CUDA backend parameters, gradients and optimizer state stay on the GPU: the update,
+   * the norms and clipping run there and only one number per parameter comes back.
+   */
+  private readonly deviceOpt?: DeviceOptimizer;
 
   constructor(
     readonly graph: EngineGraph, backend: Backend, readonly train: Dataset, readonly cfg: TrainerConfig,
@@ -116,6 +128,7 @@ export class Trainer {
     this.params = [...graph.params].filter((p) => !frozen.has(p) && graph.initializers.get(p)?.dtype === 'float32');
     this.buffers = graph.nodes.filter((n) => n.opType === 'BatchNormalization').flatMap((n) => [n.inputs[3], n.inputs[4]]);
     this.optimizer = makeOptimizer(cfg.optimizer);
+    if (backend.name === 'cuda') this.deviceOpt = new DeviceOptimizer(cfg.optimizer);
     this.inputName = graph.inputs[0].name;
     this.outputName = lossOutput(graph, cfg.loss);
     const seed = cfg.seed ?? 0;
@@ -143,7 +156,9 @@ export class Trainer {
     if (this.pos === 0 && this.order.length === 0) this.newEpochOrder();
     const t0 = performance.now();
     const idx = this.order.subarray(this.pos, Math.min(this.pos + this.cfg.batchSize, this.train.size));
-    const { x, y } = batchOf(this.train, idx);
+    const batch = batchOf(this.train, idx), y = batch.y;
+    // on the GPU the batch is uploaded once (the first layer's forward and gradient both read it)
+    const x = this.deviceOpt ? upload(getRuntime(), batch.x) : batch.x;
     const ex = this.executor;
     let tape;
     try {
@@ -157,7 +172,24 @@ export class Trainer {
     let grads;
     try { grads = ex.backward(tape, new Map([[this.outputName, res.grad]])); } catch (e) { throw this.tagStep(e); }
     for (const [name, t] of tape.stateUpdates) ex.values.set(name, t);
+    const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
+    const norms = this.deviceOpt ? this.deviceUpdate(this.deviceOpt, grads, lr) : this.hostUpdate(tape, x, res.grad, grads, lr);
+    const metrics: StepMetrics = {
+      step: this.step, epoch: this.epoch, loss: res.loss,
+      accuracy: res.count ? res.correct / res.count : undefined, lr,
+      samplesPerSec: idx.length / ((performance.now() - t0) / 1000),
+      ...norms,
+    };
+    this.step++;
+    this.pos += idx.length;
+    this.onEvent?.({ kind: 'step', metrics });
+    if (this.pos >= this.train.size) await this.endEpoch();
+    return metrics;
+  }
 
+  /** The update on host arrays (CPU backend): clipping, the fused optimizer pass, norms, recycling. */
+  private hostUpdate(tape: Tape, x: Tensor, lossGrad: Tensor, grads: Map<string, Tensor>, lr: number): Norms {
+    const ex = this.executor;
     const gradData = new Map<string, Float32Array>(), paramData = new Map<string, Float32Array>();
     const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
     const clip = this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0;
@@ -177,7 +209,6 @@ export class Trainer {
     // copies, since optimizers may change gradients in place (only when a viewer asked)
     if (this.captureGrads) this.lastGrads = new Map([...gradData].map(([k, v]) => [k, Float32Array.from(v)]));
     if (clip) clipGradNorm(gradData, this.cfg.clipNorm!);
-    const lr = lrAt(this.step, this.cfg.optimizer.lr, this.cfg.schedule);
     const stepSums = this.stepSums;
     stepSums.clear();
     this.optimizer.step(paramData, gradData, lr, stepSums);
@@ -197,18 +228,28 @@ export class Trainer {
     // every tensor of this step is dead now (captured gradients were copied): reuse their storage
     // (in-order batches are views of the dataset's arrays: those are kept). Host storage only:
     // on another backend, reading a tensor's data would copy it back from the device.
-    if (ex.backend.name === 'cpu') ex.recycle(tape, [x, res.grad, ...grads.values(), ...clipped(gradData, grads)], this.train.rows ? [] : [this.train.x, this.train.y]);
-    const metrics: StepMetrics = {
-      step: this.step, epoch: this.epoch, loss: res.loss,
-      accuracy: res.count ? res.correct / res.count : undefined, lr,
-      samplesPerSec: idx.length / ((performance.now() - t0) / 1000),
-      gradNorm, gradNorms, weightNorms,
-    };
-    this.step++;
-    this.pos += idx.length;
-    this.onEvent?.({ kind: 'step', metrics });
-    if (this.pos >= this.train.size) await this.endEpoch();
-    return metrics;
+    if (ex.backend.name === 'cpu') ex.recycle(tape, [x, lossGrad, ...grads.values(), ...clipped(gradData, grads)], this.train.rows ? [] : [this.train.x, this.train.y]);
+    return { gradNorm, gradNorms, weightNorms };
+  }
+
+  /** The same update on the GPU: two small read-backs (Σg² before, Σp² after) per step. */
+  private deviceUpdate(opt: DeviceOptimizer, grads: Map<string, Tensor>, lr: number): Norms {
+    const ex = this.executor, names = this.params.filter((n) => grads.has(n));
+    if (this.captureGrads) this.lastGrads = new Map(names.map((n) => [n, Float32Array.from(grads.get(n)!.data as Float32Array)]));
+    const gsq = deviceSumSquares(names.map((n) => grads.get(n)!));
+    const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
+    let total = 0;
+    names.forEach((n, i) => { gradNorms[n] = Math.sqrt(gsq[i]); total += gsq[i]; });
+    const gradNorm = Math.sqrt(total);
+    let use = grads;
+    // torch.nn.utils.clip_grad_norm_, as clipGradNorm does on the host
+    const coef = this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0 ? this.cfg.clipNorm / (gradNorm + 1e-6) : 1;
+    if (coef < 1) use = new Map(names.map((n) => [n, ex.backend.run(K.Mul, [grads.get(n)!, Tensor.scalar(coef)])]));
+    const current = new Map(this.params.map((p) => [p, ex.values.get(p)!] as [string, Tensor]));
+    for (const [n, t] of opt.step(current, use, lr)) ex.values.set(n, t);
+    const psq = deviceSumSquares(this.params.map((p) => ex.values.get(p)!));
+    this.params.forEach((p, i) => { weightNorms[p] = Math.sqrt(psq[i]); });
+    return { gradNorm, gradNorms, weightNorms };
   }
 
   private async endEpoch(): Promise<void> {
@@ -270,7 +311,7 @@ export class Trainer {
     const values = new Map<string, Float32Array>();
     for (const [n, t] of this.trainedValues()) values.set(n, Float32Array.from(t.data as Float32Array));
     const opt: OptimizerState = {};
-    for (const [k, s] of Object.entries(this.optimizer.getState())) {
+    for (const [k, s] of Object.entries(this.deviceOpt ? this.deviceOpt.getState() : this.optimizer.getState())) {
       opt[k] = Object.fromEntries(Object.entries(s).map(([sk, sv]) => [sk, typeof sv === 'number' ? sv : Float32Array.from(sv)]));
     }
     return {
@@ -287,6 +328,7 @@ export class Trainer {
       if (!old) throw new Error(`checkpoint has "${n}", which this model lacks`);
       this.executor.values.set(n, new Tensor(old.dtype, old.shape, Float32Array.from(v)));
     }
-    this.optimizer.setState(s.optimizer);
+    if (this.deviceOpt) this.deviceOpt.setState(s.optimizer);
+    else this.optimizer.setState(s.optimizer);
   }
 }

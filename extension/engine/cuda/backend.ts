@@ -5,6 +5,7 @@ import { RegistryBackend, type Backend } from '../backend';
 import { getKernel } from '../registry';
 import { K } from '../kernelNames';
 import { CUDA, registerCudaKernels } from './registerAll';
+import { DeviceFiniteChecker } from './checks';
 import { getRuntime } from './runtime';
 
 export { CUDA };
@@ -12,7 +13,8 @@ export { CUDA };
 export function cudaBackend(): Backend {
   getRuntime(); // throws "CUDA not available: …" with the reason
   if (!getKernel(K.Add, CUDA)) registerCudaKernels();
-  return new RegistryBackend(CUDA);
+  // NaN/Inf checks stay on the device (the executor would otherwise copy every output back)
+  return Object.assign(new RegistryBackend(CUDA), { finiteChecker: () => new DeviceFiniteChecker() });
 }
 
 /** Waits for all queued GPU work (for timing). */

@@ -2,8 +2,8 @@
 // each parameter is updated by one kernel (native/cuda/kernels/optim.cu), with the CPU
 // optimizers' arithmetic (training/optimizers.ts, PyTorch's rules).
 
-import type { OptimizerConfig } from '../../training/optimizers';
-import type { Tensor } from '../tensor';
+import type { OptimizerConfig, OptimizerState } from '../../training/optimizers';
+import { Tensor } from '../tensor';
 import { DeviceTensor, ptrOf, upload, zerosOn } from './deviceTensor';
 import { getRuntime } from './runtime';
 
@@ -46,5 +46,25 @@ export class DeviceOptimizer {
       p.buf.host = undefined; // the device copy is now the current one
     }
     return out;
+  }
+
+  /** The state in the CPU optimizers' form (torch's names), so checkpoints move between backends. */
+  getState(): OptimizerState {
+    const out: OptimizerState = {}, r = getRuntime();
+    // read without caching a host copy (t.data would keep one that the next step makes stale)
+    const host = (t: DeviceTensor) => { const a = new Float32Array(t.size); r.addon.download(a, t.buf.ptr); return a; };
+    for (const [name, s] of this.state) {
+      if (s.m && s.v) out[name] = { exp_avg: host(s.m), exp_avg_sq: host(s.v), step: s.step };
+      else if (s.buf) out[name] = { momentum_buffer: host(s.buf) };
+    }
+    return out;
+  }
+
+  setState(st: OptimizerState): void {
+    const r = getRuntime(), dev = (a: Float32Array | number | undefined) =>
+      a instanceof Float32Array ? upload(r, new Tensor('float32', [a.length], a)) : undefined;
+    this.state = new Map(Object.entries(st).map(([name, s]) => [name, {
+      buf: dev(s.momentum_buffer), m: dev(s.exp_avg), v: dev(s.exp_avg_sq), step: typeof s.step === 'number' ? s.step : 0,
+    }]));
   }
 }

@@ -1,7 +1,8 @@
 // A training step that stays on the GPU: forward, cross-entropy (LogSoftmax + NLL), backward
 // and the fused optimizer all run as CUDA kernels on device-resident tensors; nothing is
 // read back unless the caller reads the returned loss. Used by the CUDA benchmark and the
-// GPU check; the Trainer (training/trainer.ts) still runs its optimizer on host copies.
+// GPU check; the Trainer (training/trainer.ts) also keeps parameters and optimizer state on
+// the device, but reads back the logits, norms and NaN flags every step.
 
 import { Executor } from '../executor';
 import type { EngineGraph } from '../graph';

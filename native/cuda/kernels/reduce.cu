@@ -25,6 +25,24 @@ NL_EXTERN void reduce_rows(int kind, const float *x, float *out, int outer, int 
   }
 }
 
+// out[0] += Σ x² over all of x (float32): a grid-stride pass, one atomicAdd per block. The
+// caller zeroes out first; many tensors can sum into slots of one buffer read back at once
+// (the Trainer's per-parameter norms on the device).
+NL_EXTERN void sumsq_into(const float *x, long long n, float *out) {
+  float acc = 0.f;
+  NL_FOR(i, n) acc += x[i] * x[i];
+  acc = nl_block_sum(acc);
+  if (threadIdx.x == 0 && acc != 0.f) atomicAdd(out, acc);
+}
+
+// flag[0] = 1 if x holds a NaN or an infinity (v − v is NaN exactly then); never cleared here,
+// so one flag per checked tensor can be read back for a whole forward or backward pass.
+NL_EXTERN void nonfinite_flag(const float *x, long long n, int *flag) {
+  int bad = 0;
+  NL_FOR(i, n) { float v = x[i]; bad |= (v - v) != 0.f; }
+  if (__syncthreads_or(bad) && threadIdx.x == 0) *flag = 1;
+}
+
 // inner > 1: one thread per (outer, inner) output, reads coalesced along inner.
 NL_EXTERN void reduce_mid(int kind, const float *x, float *out, int outer, int len, int inner) {
   long long n = (long long)outer * inner;

@@ -11,6 +11,7 @@
 struct nl_dim3 { unsigned x, y, z; };
 extern nl_dim3 threadIdx, blockIdx, blockDim, gridDim;
 void __syncthreads();
+int __syncthreads_or(int predicate);
 float __shfl_xor_sync(unsigned mask, float v, int lane);
 float atomicAdd(float *p, float v);
 float __int_as_float(int);

@@ -31,6 +31,13 @@ for (const c of opCases()) {
   });
 }
 
+/** A copy rounded to TF32's 10-bit mantissa (round half away from zero, as cvt.rna.tf32.f32). */
+function tf32Exact(t: Tensor): Tensor {
+  const out = t.clone(), bits = new Uint32Array((out.data as Float32Array).buffer, (out.data as Float32Array).byteOffset, out.size);
+  for (let i = 0; i < bits.length; i++) bits[i] = (bits[i] + 0x1000) & ~0x1fff;
+  return out;
+}
+
 // The GEMM-based ops again on the TF32 tensor-core kernel (sm_80+), with the TF32 tolerance.
 for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'].includes(c.op))) {
   test(`cuda tf32 ≈ cpu: ${c.op} ${c.name ?? JSON.stringify(c.attrs ?? {})}`, { skip }, async (t) => {
@@ -38,8 +45,13 @@ for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspos
     const b = cudaBackend();
     if (!setCudaTf32(true)) { setCudaTf32(false); t.skip('TF32 needs sm_80+'); return; }
     try {
-      const seeds = seedsFor(runCase(cpuBackend(), c, undefined).shapes);
-      const ref = runCase(cpuBackend(), c, seeds), got = runCase(b, c, seeds);
+      // A fused ReLU's gradient mask is the sign of the pre-activation: TF32 rounding flips it
+      // wherever that lands within ~1e-3 of zero, a real difference of a whole seed value per
+      // flip, not a kernel error. Inputs already exact in TF32 keep the forward products exact
+      // (only the summation order differs, as in fp32); the backward GEMMs still round.
+      const tc = c.attrs?.__activation ? { ...c, inputs: c.inputs.map((x) => x && tf32Exact(x)) } : c;
+      const seeds = seedsFor(runCase(cpuBackend(), tc, undefined).shapes);
+      const ref = runCase(cpuBackend(), tc, seeds), got = runCase(b, tc, seeds);
       const errs: string[] = [];
       for (const [n, want] of ref.outs) errs.push(compare(`output ${n}`, got.outs.get(n) ?? new Float32Array(), want, TF32_RTOL, 0.1));
       for (const [n, want] of ref.grads) errs.push(compare(`grad ${n}`, got.grads.get(n) ?? new Float32Array(), want, TF32_RTOL, 0.1));

@@ -18,6 +18,7 @@ function standIn() {
   const allocs = new Map<number, Uint8Array>();
   const names: string[] = [];
   const launched = new Set<string>();
+  const traffic = { up: 0, down: 0 };
   let next = 0x10000;
   const errors: string[] = [];
   const view = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -28,8 +29,8 @@ function standIn() {
     getFunction: (_m, name) => { if (!sigs.has(name)) throw new Error(`no kernel ${name} in the sources`); names.push(name); return names.length - 1; },
     alloc: (bytes) => { const p = next; next += Math.ceil(bytes / 256) * 256 + 256; allocs.set(p, new Uint8Array(bytes)); return p; },
     free: (p) => { allocs.delete(p); },
-    upload: (p, src) => { const m = allocs.get(p); if (!m || m.length < src.byteLength) throw new Error('upload outside an allocation'); m.set(view(src)); },
-    download: (dst, p) => { const m = allocs.get(p); if (!m || m.length < dst.byteLength) throw new Error('download outside an allocation'); view(dst).set(m.subarray(0, dst.byteLength)); },
+    upload: (p, src) => { const m = allocs.get(p); if (!m || m.length < src.byteLength) throw new Error('upload outside an allocation'); m.set(view(src)); traffic.up += src.byteLength; },
+    download: (dst, p) => { const m = allocs.get(p); if (!m || m.length < dst.byteLength) throw new Error('download outside an allocation'); view(dst).set(m.subarray(0, dst.byteLength)); traffic.down += dst.byteLength; },
     copy: (d, s, n) => { allocs.get(d)!.set(allocs.get(s)!.subarray(0, n)); },
     fill32: (p, bits, count) => { const m = allocs.get(p)!; new Uint32Array(m.buffer, 0, count).fill(bits); },
     launch: (fn, gx, gy, gz, bx, by, bz, _sh, sig, args) => {
@@ -52,7 +53,7 @@ function standIn() {
     graphBegin: () => {}, graphEnd: () => 0, graphLaunch: () => {}, graphDestroy: () => {},
   };
   const info: AddonStatus = addon.status();
-  return { rt: new CudaRuntime(addon, info), errors, launched, sigs };
+  return { rt: new CudaRuntime(addon, info), errors, launched, sigs, traffic };
 }
 
 test('every CUDA kernel launch matches its kernel (stand-in addon, no GPU)', () => {
@@ -77,9 +78,9 @@ test('every CUDA kernel launch matches its kernel (stand-in addon, no GPU)', () 
     s.rt.tf32 = false;
     assert.deepEqual(failures, []);
     assert.deepEqual([...new Set(s.errors)], []);
-    // the optimizers are not ops: launch them too
+    // the optimizers and the Trainer's norms and NaN checks are not ops: tests below launch them
     const unlaunched = [...s.sigs.keys()].filter((k) => !s.launched.has(k));
-    assert.deepEqual(unlaunched.filter((k) => !['sgd_step', 'adam_step', 'fill_f32'].includes(k)), []);
+    assert.deepEqual(unlaunched.filter((k) => !['sgd_step', 'adam_step', 'fill_f32', 'sumsq_into', 'nonfinite_flag'].includes(k)), []);
   } finally {
     setRuntimeForTests(undefined);
   }
@@ -116,6 +117,48 @@ test('CudaTrainStep runs the benchmark models with matching launches (stand-in a
       for (let i = 0; i < 2; i++) ts.step(x, y);
     }
     assert.deepEqual([...new Set(s.errors)], []);
+  } finally {
+    setRuntimeForTests(undefined);
+  }
+});
+
+test('the Trainer on CUDA keeps parameters, gradients and optimizer state on the device (stand-in addon)', async () => {
+  const s = standIn();
+  setRuntimeForTests(s.rt);
+  try {
+    const { Trainer } = await import('../../../extension/training/trainer');
+    const { makeDataset } = await import('../../../extension/datasets/dataset');
+    const { buildModel } = await import('../../../bench/cuda/models');
+    const { Tensor } = await import('../../../extension/engine/tensor');
+    const data = makeDataset(Tensor.zeros('float32', [8, 784]), Tensor.from('int64', [8], [0, 1, 2, 3, 4, 5, 6, 7]), 'zeros', 10);
+    const graph = buildModel('mlp');
+    let paramBytes = 0;
+    for (const p of graph.params) paramBytes += graph.initializers.get(p)!.size * 4;
+    for (const optimizer of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adam', lr: 1e-3 }] as const) {
+      const cfg = { loss: 'cross-entropy' as const, optimizer, batchSize: 4, steps: 10, clipNorm: 1 };
+      const tr = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
+      await tr.trainStep(); // uploads the parameters once
+      const before = { ...s.traffic };
+      const m = await tr.trainStep();
+      const up = s.traffic.up - before.up, down = s.traffic.down - before.down;
+      // per step: the batch and the loss gradient go up; logits, norms and NaN flags come back
+      assert.ok(up < 4 * 784 * 4 + 4096, `uploaded ${up} bytes in a step (parameters: ${paramBytes})`);
+      assert.ok(down < 8192, `downloaded ${down} bytes in a step (parameters: ${paramBytes})`);
+      assert.deepEqual(Object.keys(m.gradNorms), tr.params);
+      assert.deepEqual(Object.keys(m.weightNorms), tr.params);
+      // a checkpoint carries the optimizer state in the CPU optimizers' form, and loads back
+      const st = tr.getState();
+      const names = Object.keys(st.optimizer);
+      assert.deepEqual(names, tr.params);
+      const key = optimizer.name === 'sgd' ? 'momentum_buffer' : 'exp_avg';
+      assert.ok(st.optimizer[names[0]][key] instanceof Float32Array);
+      const tr2 = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
+      tr2.setState(st);
+      await tr2.trainStep();
+      assert.deepEqual(Object.keys(tr2.getState().optimizer), tr.params);
+    }
+    assert.deepEqual([...new Set(s.errors)], []);
+    for (const k of ['sumsq_into', 'nonfinite_flag', 'sgd_step', 'adam_step']) assert.ok(s.launched.has(k), `${k} not launched`);
   } finally {
     setRuntimeForTests(undefined);
   }
