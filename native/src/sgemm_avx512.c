@@ -47,6 +47,11 @@ NL_T static inline __attribute__((always_inline)) void kernel_tile(long kc, cons
   long off[MR];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); off[i] = (clamp && i >= mr ? mr - 1 : i) * ars; }
+  /* the C tile is only touched after the k loop: ask for its lines now (a cold C costs a
+   * read-for-ownership per line at the stores otherwise) */
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+    if (i < mr) { __builtin_prefetch(C + i * ldc, 1, 3); __builtin_prefetch(C + i * ldc + 31, 1, 3); }
   for (long p = 0; p < kc; p++) {
     const __m512 b0 = _mm512_load_ps(Bp);
     const __m512 b1 = _mm512_load_ps(Bp + 16);
