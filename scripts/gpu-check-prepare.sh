@@ -8,6 +8,7 @@
 #   *.cjs              esbuild bundles: status, op parity tests, PyTorch trajectories on CUDA,
 #                      the CUDA benchmark, the ORT CUDA check (no node_modules needed there)
 #   ort.tar.xz         dist/ort (onnxruntime-node for linux-x64) for the ORT CUDA check
+#   cli.js, mnist-sample.bin.gz, neural_lens_native.node  the CLI as shipped, for step 6
 # Run `npm ci && npm run build` first. Then, from a session with a GPU:
 #   run(command="bash scripts/gpu-check.sh", carry=[".cache/gpu-check"], timeout_s=540)
 set -euo pipefail
@@ -31,6 +32,8 @@ bundle test/unit/cuda/torchTrajectoryCuda.test.ts torchTrajectoryCuda.test.cjs
 bundle test/unit/cuda/trainerCuda.test.ts trainerCuda.test.cjs
 bundle bench/cuda/run.ts benchCuda.cjs
 bundle scripts/gpu/ortCheck.ts ortCheck.cjs
+# the CLI as shipped (step 6): its bundle, the CPU kernels addon and the bundled MNIST sample beside it
+if [ -f dist/cli.js ]; then cp dist/cli.js dist/mnist-sample.bin.gz "$out/"; cp native/build/Release/neural_lens_native.node "$out/"; else echo "[gpu-check-prepare] dist/cli.js missing (npm run build): the CLI check will be skipped"; fi
 if [ -f dist/ort/ort.js ]; then [ "$out/ort.tar.xz" -nt dist/ort/ort.js ] || tar -C dist -cJf "$out/ort.tar.xz" ort; else echo "[gpu-check-prepare] dist/ort missing (npm run build): the ORT check will be skipped"; fi
 du -ch "$out"/* | tail -1
 echo "[gpu-check-prepare] ready: carry .cache/gpu-check and run bash scripts/gpu-check.sh"

@@ -10,6 +10,7 @@
 #   4. bench rows: engine-CUDA vs PyTorch CUDA, MLP / LeNet-5 / ResNet-18-sized, batch 64/256
 #      (fp32), then the engine with its TF32 tensor-core GEMM, then the rows through the Trainer
 #   5. ONNX Runtime CUDA execution provider: loads or the exact error; latency vs CPU
+#   6. the CLI as shipped (dist/cli.js): doctor, train --device cuda against --device cpu
 # GPU_CHECK_SKIP="bench ort" skips steps; GPU_CHECK_SECONDS sets the bench round length.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +91,29 @@ if ! skip ort; then
     timeout 120 "$NODE" "$work/ortCheck.cjs" "$root/media/samples/mnist-cnn.onnx"
   else
     echo "no ort.tar.xz carried: skipped"
+  fi
+fi
+if ! skip cli; then
+  log "6. the CLI as shipped: doctor, then mnist-cnn trained on mnist-sample with --device cuda and --device cpu (same seed)"
+  if [ -s "$src/cli.js" ]; then
+    cp "$src/cli.js" "$src/mnist-sample.bin.gz" "$src/neural_lens_native.node" "$work/"
+    timeout 60 "$NODE" "$work/cli.js" doctor 2>&1 | tail -25
+    for dev in cuda cpu; do
+      echo "--- train --device $dev"
+      timeout 150 "$NODE" --expose-gc "$work/cli.js" train "$root/media/samples/mnist-cnn.onnx" --data mnist-sample --device "$dev" \
+        --steps 300 --batch-size 64 --seed 1 --log-jsonl "$work/train-$dev.jsonl" --out "$work/mnist-cnn-$dev.onnx" 2>&1 | tail -3
+    done
+    # the same run on both backends: step losses agree while float rounding differences are small
+    "$NODE" -e '
+      const fs = require("fs"), read = (d) => fs.readFileSync(process.argv[1] + "/train-" + d + ".jsonl", "utf8").trim().split("\n").map(JSON.parse).filter((l) => l.step !== undefined);
+      const a = read("cuda"), b = read("cpu");
+      const rel = (i) => Math.abs(a[i].loss - b[i].loss) / Math.abs(b[i].loss);
+      const first = Math.max(...a.slice(0, 20).map((_, i) => rel(i)));
+      for (const i of [0, 1, 10, 50, 100, 299]) if (a[i] && b[i]) console.log(`step ${i}: loss cuda ${a[i].loss.toFixed(6)}, cpu ${b[i].loss.toFixed(6)}`);
+      console.log(`max relative loss difference over the first 20 steps: ${first.toExponential(2)} ${first < 1e-3 ? "(ok)" : "(FAILED: > 1e-3)"}`);
+    ' "$work"
+  else
+    echo "no cli.js carried: skipped"
   fi
 fi
 log "done"
