@@ -120,6 +120,13 @@ async function main() {
   for (const row of o.rowList) {
     try { engine.push(await (o.trainer ? trainerRow : engineRow)(row, o.seconds)); } catch (e) { console.log(`engine ${row.model}:${row.batch} failed: ${(e as Error).message}`); }
     console.log(`engine-cuda ${row.model} b${row.batch}: ${engine.at(-1)?.samplesPerSec.toFixed(0) ?? 'failed'} samples/s`);
+    const prof = getRuntime().profile;
+    if (prof) { // NEURAL_LENS_CUDA_PROFILE=1: where this row's GPU time went (warm-up and rounds)
+      const rows = [...prof].sort((a, b) => b[1].ms - a[1].ms), total = rows.reduce((s, [, e]) => s + e.ms, 0);
+      console.log(`  GPU time in kernels: ${total.toFixed(0)} ms (launches synchronised)`);
+      for (const [k, e] of rows.slice(0, 30)) console.log(`  ${(100 * e.ms / total).toFixed(1).padStart(5)}%  ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.n).padStart(6)}×  ${k}`);
+      prof.clear();
+    }
   }
   const torch = o.torch ? torchRows(o.torchScript, o.rows, o.seconds) : { results: [], error: 'skipped (--no-torch)' };
   if (torch.error) console.log(`PyTorch CUDA: ${torch.error}`);

@@ -53,6 +53,11 @@ export class CudaRuntime {
   liveBytes = 0;
   /** GEMMs (MatMul, Gemm, convolutions) on tensor cores with TF32 inputs (sm_80+; opt-in). */
   tf32 = process.env.NEURAL_LENS_CUDA_TF32 === '1';
+  /**
+   * NEURAL_LENS_CUDA_PROFILE=1: GPU milliseconds and launches per kernel (GEMMs per shape),
+   * each launch synchronised before and after — for finding where the time goes, not for speed.
+   */
+  readonly profile = process.env.NEURAL_LENS_CUDA_PROFILE === '1' ? new Map<string, { ms: number; n: number }>() : undefined;
 
   constructor(readonly addon: CudaAddon, readonly info: AddonStatus, options: string[] = []) {
     this.registry = new FinalizationRegistry((a) => this.release(a));
@@ -117,11 +122,21 @@ export class CudaRuntime {
   /** 1-D launch over n elements with a grid-stride loop. */
   launch1d(name: string, n: number, sig: string, args: number[]): void {
     const block = 256, grid = Math.max(1, Math.min(this.maxGrid, Math.ceil(n / block)));
-    this.addon.launch(this.fn(name), grid, 1, 1, block, 1, 1, 0, sig, args);
+    this.launch(name, [grid, 1, 1], [block, 1, 1], sig, args);
   }
 
   launch(name: string, grid: [number, number, number], block: [number, number, number], sig: string, args: number[]): void {
-    this.addon.launch(this.fn(name), grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, sig, args);
+    const f = this.fn(name);
+    if (!this.profile) { this.addon.launch(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, sig, args); return; }
+    this.addon.sync();
+    const t0 = performance.now();
+    this.addon.launch(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], 0, sig, args);
+    this.addon.sync();
+    // GEMMs by shape: transA transB M×N×K, batch (grid z) and images summed per batch
+    const key = name.startsWith('sgemm') ? `${name} ${args[0]}${args[1]} ${args[2]}x${args[3]}x${args[4]} z${grid[2]} s${args[16]}` : name;
+    const e = this.profile.get(key) ?? { ms: 0, n: 0 };
+    e.ms += performance.now() - t0; e.n++;
+    this.profile.set(key, e);
   }
 
   zeros(bytes: number): DeviceBuffer {

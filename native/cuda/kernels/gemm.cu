@@ -75,6 +75,118 @@ NL_EXTERN void __launch_bounds__(256) sgemm(
   }
 }
 
+// The same GEMM for large outputs (M and N ≥ 128): 128×128 tiles, 8×8 outputs per thread,
+// K in steps of 8, two shared-memory buffers fed through registers (the next k-tile's global
+// loads are in flight while this one is multiplied) and float4 shared-memory reads — 4 loads
+// per 64 FMAs, where the 64×64 kernel above issues 8 per 16 and is bound by shared memory.
+// The 64×64 kernel keeps small shapes, where a 128-wide tile would mostly compute padding.
+#define BBM 128
+#define BBN 128
+#define BBK 8
+// float4 by hand (no CUDA headers under NVRTC): 16-byte loads and stores of shared memory
+struct alignas(16) nl_f4 { float x, y, z, w; };
+struct alignas(16) nl_big_smem { float a[2][BBK][BBM + 4]; float b[2][BBK][BBN + 4]; };
+
+// One k-tile of an operand seen as rows × K (op(A): rows = M; op(B)ᵀ: rows = N), 4 values
+// per thread, zeros past the edges. contig: element (r, k) at X[k·ld + r] (r is the
+// contiguous index: A transposed, B not), else at X[r·ld + k].
+__device__ __forceinline__ void nl_big_fetch(float v[4], const float *X, int contig, int rows, int K, int ld, int r0, int k0, int tid) {
+  if (contig) {
+    int k = k0 + (tid >> 5), r = r0 + (tid & 31) * 4;
+    const float *p = X + (long long)k * ld + r;
+#pragma unroll
+    for (int j = 0; j < 4; j++) v[j] = (k < K && r + j < rows) ? p[j] : 0.f;
+  } else {
+    int r = r0 + (tid >> 1), k = k0 + (tid & 1) * 4;
+    const float *p = X + (long long)r * ld + k;
+#pragma unroll
+    for (int j = 0; j < 4; j++) v[j] = (r < rows && k + j < K) ? p[j] : 0.f;
+  }
+}
+
+// ... and into shared memory as S[k][r] (rows padded by 4: the transposing stores of the
+// non-contiguous case land in different banks, and rows stay 16-byte aligned for float4).
+__device__ __forceinline__ void nl_big_store(float (*S)[BBM + 4], const float v[4], int contig, int tid) {
+  if (contig) {
+    int k = tid >> 5, r = (tid & 31) * 4;
+    nl_f4 q = { v[0], v[1], v[2], v[3] };
+    *(nl_f4 *)&S[k][r] = q;
+  } else {
+    int r = tid >> 1, k = (tid & 1) * 4;
+#pragma unroll
+    for (int j = 0; j < 4; j++) S[k + j][r] = v[j];
+  }
+}
+
+NL_EXTERN void __launch_bounds__(256) sgemm_big(
+    int transA, int transB, int M, int N, int K, float alpha,
+    const float *A, int lda, long long strideA,
+    const float *B, int ldb, long long strideB,
+    float beta, float *C, int ldc, long long strideC,
+    int nsum, const float *bias, int biasMode, int relu) {
+  __shared__ nl_big_smem sm;
+  float (*As)[BBK][BBM + 4] = sm.a, (*Bs)[BBK][BBN + 4] = sm.b;
+  int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
+  int m0 = blockIdx.y * BBM, n0 = blockIdx.x * BBN;
+  long long zb = (long long)blockIdx.z * nsum;
+  float acc[8][8];
+#pragma unroll
+  for (int i = 0; i < 8; i++)
+#pragma unroll
+    for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
+  int nk = (K + BBK - 1) / BBK;
+  float va[4], vb[4];
+  for (int s = 0; s < nsum; s++) {
+    const float *Ab = A + (zb + s) * strideA, *Bb = B + (zb + s) * strideB;
+    nl_big_fetch(va, Ab, transA, M, K, lda, m0, 0, tid);
+    nl_big_fetch(vb, Bb, !transB, N, K, ldb, n0, 0, tid);
+    nl_big_store(As[0], va, transA, tid);
+    nl_big_store(Bs[0], vb, !transB, tid);
+    __syncthreads();
+    for (int t = 0; t < nk; t++) {
+      int cur = t & 1;
+      if (t + 1 < nk) {
+        nl_big_fetch(va, Ab, transA, M, K, lda, m0, (t + 1) * BBK, tid);
+        nl_big_fetch(vb, Bb, !transB, N, K, ldb, n0, (t + 1) * BBK, tid);
+      }
+#pragma unroll
+      for (int k = 0; k < BBK; k++) {
+        nl_f4 a0 = *(const nl_f4 *)&As[cur][k][ty * 4], a1 = *(const nl_f4 *)&As[cur][k][64 + ty * 4];
+        nl_f4 b0 = *(const nl_f4 *)&Bs[cur][k][tx * 4], b1 = *(const nl_f4 *)&Bs[cur][k][64 + tx * 4];
+        float a[8] = { a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w };
+        float b[8] = { b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w };
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+#pragma unroll
+          for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+      }
+      if (t + 1 < nk) {
+        nl_big_store(As[cur ^ 1], va, transA, tid);
+        nl_big_store(Bs[cur ^ 1], vb, !transB, tid);
+      }
+      __syncthreads();
+    }
+  }
+  float *Cb = C + (long long)blockIdx.z * strideC;
+#pragma unroll
+  for (int i = 0; i < 8; i++) {
+    int gm = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
+    if (gm >= M) continue;
+#pragma unroll
+    for (int j = 0; j < 8; j++) {
+      int gn = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
+      if (gn >= N) continue;
+      float *c = Cb + (long long)gm * ldc + gn;
+      float v = alpha * acc[i][j];
+      if (beta != 0.f) v += beta * *c;
+      if (biasMode == 1) v += bias[gm];
+      else if (biasMode == 2) v += bias[gn];
+      if (relu) v = v > 0.f ? v : 0.f;
+      *c = v;
+    }
+  }
+}
+
 // The same GEMM on tensor cores with TF32 inputs (sm_80+; fp32 accumulate): opt-in
 // (setCudaTf32 / NEURAL_LENS_CUDA_TF32=1), as TF32 rounds inputs to a 10-bit mantissa.
 // Same tiles and shared-memory staging; 8 warps as 2 (m) × 4 (n), each warp 32×16 as

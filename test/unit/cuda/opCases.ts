@@ -91,6 +91,11 @@ export function opCases(): Case[] {
   check({ op: 'Conv', name: 'fused ReLU (executor fusion)', attrs: { pads: [1, 1, 1, 1], __activation: 'Relu' }, inputs: [R(2, 8, 8, 8), R(16, 8, 3, 3), R(16)] });
   check({ op: 'Gemm', name: 'matrix bias', inputs: [R(3, 4), R(4, 5), R(3, 5)] });
   check({ op: 'MatMul', name: '2-D', inputs: [R(67, 129), R(129, 33)] });
+  // both output sides ≥ 128: the 128×128-tile kernel, forward and backward, edges in M, N and K
+  check({ op: 'MatMul', name: 'large 2-D (128×128 tiles)', inputs: [R(200, 150), R(150, 260)] });
+  check({ op: 'Gemm', name: 'large, both transposed, bias (128×128 tiles)', attrs: { transA: 1, transB: 1, alpha: 0.5 }, inputs: [R(150, 200), R(260, 150), R(260)] });
+  check({ op: 'Gemm', name: 'large fused ReLU (128×128 tiles)', attrs: { transB: 1, __activation: 'Relu' }, inputs: [R(130, 90), R(140, 90), R(140)] });
+  check({ op: 'MatMul', name: 'large batched (128×128 tiles)', inputs: [R(2, 130, 40), R(2, 40, 140)] });
   check({ op: 'MatMul', name: 'batched', inputs: [R(3, 17, 33), R(3, 33, 9)] });
   check({ op: 'MatMul', name: 'broadcast B', inputs: [R(2, 3, 17, 33), R(33, 9)] });
   check({ op: 'MatMul', name: 'partial broadcast (CPU path)', inputs: [R(2, 1, 3, 4), R(3, 4, 2)] });
@@ -98,6 +103,7 @@ export function opCases(): Case[] {
   // convolution
   check({ op: 'Conv', name: 'basic + bias', inputs: [R(2, 3, 5, 5), R(4, 3, 3, 3), R(4)] });
   check({ op: 'Conv', name: 'ResNet 3×3', attrs: { pads: [1, 1, 1, 1] }, inputs: [R(4, 16, 16, 16), R(32, 16, 3, 3)] });
+  check({ op: 'Conv', name: 'wide 3×3 + bias (128×128 GEMM tiles)', attrs: { pads: [1, 1, 1, 1] }, inputs: [R(2, 16, 16, 16), R(128, 16, 3, 3), R(128)] });
   check({ op: 'Conv', name: 'ResNet stride 2', attrs: { pads: [1, 1, 1, 1], strides: [2, 2] }, inputs: [R(4, 16, 16, 16), R(32, 16, 3, 3), R(32)] });
   check({ op: 'Conv', attrs: { strides: [2, 2], pads: [1, 0, 2, 1] }, inputs: [R(1, 2, 6, 5), R(3, 2, 3, 2)] });
   check({ op: 'Conv', attrs: { dilations: [2, 2], pads: [2, 2, 2, 2] }, inputs: [R(1, 2, 5, 5), R(2, 2, 3, 3)] });

@@ -7,7 +7,7 @@ import { sizeOf, type Tensor } from '../../tensor';
 import { convOutShape, offsetTable, type ConvAttrs, type ConvBackpropFilterAttrs, type ConvBackpropInputAttrs, type ConvGeometry } from '../../cpu/kernels/conv';
 import { DeviceTensor, empty, ptrOf, zerosOn } from '../deviceTensor';
 import type { CudaRuntime, DeviceBuffer } from '../runtime';
-import { sgemm } from './matmul';
+import { gemmBlocks, sgemm } from './matmul';
 import { reduce3 } from './reduce';
 import { allF32, cpuKernel, off, rt } from './util';
 
@@ -96,7 +96,7 @@ export function convBackpropFilterKernel(inputs: Tensor[], g: ConvBackpropFilter
   const X = ptrOf(r, x), dY = ptrOf(r, dy);
   const pw = pointwise(D, g), table = pw ? undefined : tableFor(r, D, g);
   const chunk = chunkOf(D), col = pw ? undefined : r.alloc(chunk * D.rows * D.P * 4);
-  const tiles = Math.ceil(D.rows / 64) * Math.ceil(D.Mg / 64);
+  const tiles = gemmBlocks(D.Mg, D.rows);
   const sm = r.info.smCount ?? 80;
   const size = D.Mg * D.rows;
   for (let n0 = 0; n0 < D.N; n0 += chunk) {
