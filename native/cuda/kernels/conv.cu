@@ -1,31 +1,50 @@
 // im2col / col2im driven by an offset table (as the CPU kernels): table[kk·P + p] is the
 // flat spatial offset of kernel tap kk at output position p, or −1 in the padding. The same
 // code serves 1-, 2- and 3-D convolutions and pooling.
-// col layout per image: [Cg·KK rows][P columns]; images follow each other (stride colStride).
+// col element (image, row = c·KK + kk, p) at col[image·colStride + row·rowStride + p]: per image
+// [Cg·KK rows][P columns] (rowStride P, colStride rows·P), or images side by side within each
+// row (rowStride nImg·P, colStride P) so that one GEMM covers them all when P is small.
 
 NL_EXTERN void im2col(const float *x, float *col, const int *table, int nImg, int Cg, int KK, int P,
-                      long long xImgStride, int inSize, long long colStride) {
+                      long long xImgStride, int inSize, long long colStride, long long rowStride) {
   long long n = (long long)nImg * Cg * KK * P;
   NL_FOR(i, n) {
     long long img = i / ((long long)Cg * KK * P);
     int r = (int)(i % ((long long)Cg * KK * P));
     int c = r / (KK * P), t = r % (KK * P);
     int o = table[t];
-    col[img * colStride + r] = o >= 0 ? x[img * xImgStride + (long long)c * inSize + o] : 0.f;
+    col[img * colStride + (long long)(r / P) * rowStride + r % P] = o >= 0 ? x[img * xImgStride + (long long)c * inSize + o] : 0.f;
+  }
+}
+
+// dst(a, b, p) = src(a, b, p) (+ bias[a]) (then ReLU) for a 3-D [A][B][P] block between two
+// stride sets: a convolution's image-major activations and the channel-major layout of the
+// images-side-by-side GEMM, both ways.
+NL_EXTERN void copy3(const float *src, float *dst, int A, int B, int P, long long sA, long long sB,
+                     long long dA, long long dB, const float *bias, int relu) {
+  long long n = (long long)A * B * P;
+  NL_FOR(i, n) {
+    int p = (int)(i % P);
+    long long ab = i / P;
+    int b = (int)(ab % B), a = (int)(ab / B);
+    float v = src[a * sA + b * sB + p];
+    if (bias) v += bias[a];
+    if (relu) v = v > 0.f ? v : 0.f;
+    dst[a * dA + b * dB + p] = v;
   }
 }
 
 // Scatter-add of col back into x (x zeroed by the host). atomicAdd: taps overlap when the
 // stride is below the kernel size; the summation order is not fixed.
 NL_EXTERN void col2im(const float *col, float *x, const int *table, int nImg, int Cg, int KK, int P,
-                      long long xImgStride, int inSize, long long colStride) {
+                      long long xImgStride, int inSize, long long colStride, long long rowStride) {
   long long n = (long long)nImg * Cg * KK * P;
   NL_FOR(i, n) {
     long long img = i / ((long long)Cg * KK * P);
     int r = (int)(i % ((long long)Cg * KK * P));
     int c = r / (KK * P), t = r % (KK * P);
     int o = table[t];
-    if (o >= 0) atomicAdd(x + img * xImgStride + (long long)c * inSize + o, col[img * colStride + r]);
+    if (o >= 0) atomicAdd(x + img * xImgStride + (long long)c * inSize + o, col[img * colStride + (long long)(r / P) * rowStride + r % P]);
   }
 }
 
