@@ -5,15 +5,33 @@
 // [Cg·KK rows][P columns] (rowStride P, colStride rows·P), or images side by side within each
 // row (rowStride nImg·P, colStride P) so that one GEMM covers them all when P is small.
 
+// Element i = (image·rows + row)·P + p. Index arithmetic in 32 bits where the count allows (a
+// 64-bit division costs several times a 32-bit one, and these kernels are otherwise bound by
+// memory): the host keeps a chunk under 2^27 elements unless one image alone is larger.
+#define NL_COL_INDEX(I, T)                                                        \
+  T q = (I) / (T)P;                                                               \
+  int p = (int)((I) - q * (T)P);                                                  \
+  T qi = q / (T)rows;                                                             \
+  int row = (int)(q - qi * (T)rows), img = (int)qi;                               \
+  int o = table[(row % KK) * P + p];                                              \
+  long long xi = img * xImgStride + (long long)(row / KK) * inSize + o;          \
+  long long ci = img * colStride + (long long)row * rowStride + p;
+
 NL_EXTERN void im2col(const float *x, float *col, const int *table, int nImg, int Cg, int KK, int P,
                       long long xImgStride, int inSize, long long colStride, long long rowStride) {
-  long long n = (long long)nImg * Cg * KK * P;
-  NL_FOR(i, n) {
-    long long img = i / ((long long)Cg * KK * P);
-    int r = (int)(i % ((long long)Cg * KK * P));
-    int c = r / (KK * P), t = r % (KK * P);
-    int o = table[t];
-    col[img * colStride + (long long)(r / P) * rowStride + r % P] = o >= 0 ? x[img * xImgStride + (long long)c * inSize + o] : 0.f;
+  int rows = Cg * KK;
+  long long n = (long long)nImg * rows * P;
+  if (n < (1LL << 30)) {  // 32-bit loop counters cannot overflow below 2^30 + a grid stride
+    int n32 = (int)n;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += gridDim.x * blockDim.x) {
+      NL_COL_INDEX((unsigned)i, unsigned)
+      col[ci] = o >= 0 ? x[xi] : 0.f;
+    }
+  } else {
+    NL_FOR(i, n) {
+      NL_COL_INDEX(i, long long)
+      col[ci] = o >= 0 ? x[xi] : 0.f;
+    }
   }
 }
 
@@ -38,13 +56,19 @@ NL_EXTERN void copy3(const float *src, float *dst, int A, int B, int P, long lon
 // stride is below the kernel size; the summation order is not fixed.
 NL_EXTERN void col2im(const float *col, float *x, const int *table, int nImg, int Cg, int KK, int P,
                       long long xImgStride, int inSize, long long colStride, long long rowStride) {
-  long long n = (long long)nImg * Cg * KK * P;
-  NL_FOR(i, n) {
-    long long img = i / ((long long)Cg * KK * P);
-    int r = (int)(i % ((long long)Cg * KK * P));
-    int c = r / (KK * P), t = r % (KK * P);
-    int o = table[t];
-    if (o >= 0) atomicAdd(x + img * xImgStride + (long long)c * inSize + o, col[img * colStride + (long long)(r / P) * rowStride + r % P]);
+  int rows = Cg * KK;
+  long long n = (long long)nImg * rows * P;
+  if (n < (1LL << 30)) {  // 32-bit loop counters cannot overflow below 2^30 + a grid stride
+    int n32 = (int)n;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += gridDim.x * blockDim.x) {
+      NL_COL_INDEX((unsigned)i, unsigned)
+      if (o >= 0) atomicAdd(x + xi, col[ci]);
+    }
+  } else {
+    NL_FOR(i, n) {
+      NL_COL_INDEX(i, long long)
+      if (o >= 0) atomicAdd(x + xi, col[ci]);
+    }
   }
 }
 
