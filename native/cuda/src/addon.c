@@ -28,10 +28,46 @@ static CUstream stream;
 #define MAX_FUNCS 4096
 #define MAX_GRAPHS 256
 static CUmodule modules[MAX_MODULES];
+static unsigned long long moduleKeys[MAX_MODULES]; /* hash of source, name and options */
 static int nModules = 0;
 static CUfunction funcs[MAX_FUNCS];
+static int funcModule[MAX_FUNCS];
+static char funcNames[MAX_FUNCS][64];
 static int nFuncs = 0;
 static CUgraphExec graphs[MAX_GRAPHS];
+
+/* Device memory of one JS environment (the main thread or a worker_thread), as an
+ * open-addressing set of pointers: freed when that environment is torn down, because a
+ * terminated worker (a finished training run) never runs its tensors' finalizers. */
+typedef struct { CUdeviceptr *slots; size_t cap, used, live; } env_allocs;
+#define SLOT_TOMB ((CUdeviceptr)1)
+static size_t slotOf(CUdeviceptr p, size_t cap) { return (size_t)(((unsigned long long)p >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1); }
+static void allocsInsert(env_allocs *s, CUdeviceptr p) {
+  size_t i = slotOf(p, s->cap);
+  while (s->slots[i] > SLOT_TOMB) i = (i + 1) & (s->cap - 1);
+  if (s->slots[i] == 0) s->used++;
+  s->slots[i] = p;
+  s->live++;
+}
+static int allocsAdd(env_allocs *s, CUdeviceptr p) {
+  if ((s->used + 1) * 2 > s->cap) { /* rehash: drop tombstones, keep the load under a quarter */
+    size_t cap = 64;
+    while (cap < (s->live + 1) * 4) cap *= 2;
+    CUdeviceptr *old = s->slots, *fresh = calloc(cap, sizeof *fresh);
+    size_t oldCap = s->cap;
+    if (!fresh) return 0;
+    s->slots = fresh; s->cap = cap; s->used = 0; s->live = 0;
+    for (size_t i = 0; i < oldCap; i++) if (old[i] > SLOT_TOMB) allocsInsert(s, old[i]);
+    free(old);
+  }
+  allocsInsert(s, p);
+  return 1;
+}
+static void allocsRemove(env_allocs *s, CUdeviceptr p) {
+  if (!s->cap) return;
+  for (size_t i = slotOf(p, s->cap); s->slots[i] != 0; i = (i + 1) & (s->cap - 1))
+    if (s->slots[i] == p) { s->slots[i] = SLOT_TOMB; s->live--; return; }
+}
 
 static const char *cuErr(CUresult r) {
   const char *s = NULL;
@@ -243,6 +279,13 @@ static napi_value Compile(napi_env env, napi_callback_info info) {
     size_t l; napi_get_value_string_utf8(env, e, optBuf[i], sizeof optBuf[i], &l);
     opts[n++] = optBuf[i];
   }
+  /* The same source compiled again (each worker's runtime, each training run) reuses the
+   * module: no NVRTC time, and the module and function tables do not grow. */
+  unsigned long long key = 1469598103934665603ULL;
+  for (const char *c = src; *c; c++) key = (key ^ (unsigned char)*c) * 1099511628211ULL;
+  for (int i = 0; i < n; i++) for (const char *c = opts[i]; *c; c++) key = (key ^ (unsigned char)*c) * 1099511628211ULL;
+  for (const char *c = name; *c; c++) key = (key ^ (unsigned char)*c) * 1099511628211ULL;
+  for (int i = 0; i < nModules; i++) if (moduleKeys[i] == key) { free(src); return num(env, i); }
   nvrtcProgram prog;
   nvrtcResult nr = nv.CreateProgram(&prog, src, name, 0, NULL, NULL);
   free(src);
@@ -273,6 +316,7 @@ static napi_value Compile(napi_env env, napi_callback_info info) {
   }
   if (r != 0) return cuFail(env, "cuModuleLoadData (PTX from NVRTC)", r);
   modules[nModules] = m;
+  moduleKeys[nModules] = key;
   return num(env, nModules++);
 }
 
@@ -284,11 +328,14 @@ static napi_value GetFunction(napi_env env, napi_callback_info info) {
   char name[256]; size_t l;
   napi_get_value_string_utf8(env, argv[1], name, sizeof name, &l);
   if (m < 0 || m >= nModules) return throwMsg(env, "getFunction", "bad module id");
+  for (int i = 0; i < nFuncs; i++) if (funcModule[i] == m && !strcmp(funcNames[i], name)) return num(env, i);
   if (nFuncs >= MAX_FUNCS) return throwMsg(env, "getFunction", "too many functions");
   CUfunction f;
   CUresult r = cu.ModuleGetFunction(&f, modules[m], name);
   if (r != 0) { char w[300]; snprintf(w, sizeof w, "cuModuleGetFunction(%s)", name); return cuFail(env, w, r); }
   funcs[nFuncs] = f;
+  funcModule[nFuncs] = m;
+  snprintf(funcNames[nFuncs], sizeof funcNames[nFuncs], "%s", name);
   return num(env, nFuncs++);
 }
 
@@ -305,6 +352,12 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
     return cuFail(env, w, r);
   }
   if (p >= (1ULL << 53)) return throwMsg(env, "alloc", "device pointer above 2^53");
+  env_allocs *mine = NULL;
+  napi_get_instance_data(env, (void **)&mine);
+  if (mine && !allocsAdd(mine, p)) {
+    if (asyncAlloc) cu.MemFreeAsync(p, stream); else cu.MemFree(p);
+    return throwMsg(env, "alloc", "out of host memory for the allocation table");
+  }
   int64_t adj; napi_adjust_external_memory(env, (int64_t)bytes, &adj);
   return num(env, (double)p);
 }
@@ -315,6 +368,9 @@ static napi_value Free(napi_env env, napi_callback_info info) {
   if (!ready) return undef(env);
   cu.CtxSetCurrent(ctx);
   CUdeviceptr p = (CUdeviceptr)argNum(env, argv[0]);
+  env_allocs *mine = NULL;
+  napi_get_instance_data(env, (void **)&mine);
+  if (mine) allocsRemove(mine, p);
   if (asyncAlloc) cu.MemFreeAsync(p, stream); else cu.MemFree(p);
   int64_t adj; napi_adjust_external_memory(env, -(int64_t)argNum(env, argv[1]), &adj);
   return undef(env);
@@ -465,7 +521,23 @@ static napi_value GraphDestroy(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* The environment is going away (worker terminated, or the process exits): free what it holds. */
+static void freeEnvAllocs(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  env_allocs *s = (env_allocs *)data;
+  if (ready && s->live) {
+    cu.CtxSetCurrent(ctx);
+    for (size_t i = 0; i < s->cap; i++)
+      if (s->slots[i] > SLOT_TOMB) { if (asyncAlloc) cu.MemFreeAsync(s->slots[i], stream); else cu.MemFree(s->slots[i]); }
+    if (asyncAlloc) cu.StreamSynchronize(stream);
+  }
+  free(s->slots);
+  free(s);
+}
+
 static napi_value InitModule(napi_env env, napi_value exports) {
+  env_allocs *mine = calloc(1, sizeof *mine);
+  if (mine) napi_set_instance_data(env, mine, freeEnvAllocs, NULL);
   napi_property_descriptor d[] = {
     {"status", NULL, Status, NULL, NULL, NULL, napi_default, NULL},
     {"compile", NULL, Compile, NULL, NULL, NULL, napi_default, NULL},

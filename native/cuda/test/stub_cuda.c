@@ -25,11 +25,28 @@ int cuDevicePrimaryCtxRetain(void **c, int d) { (void)d; *c = (void *)1; return 
 int cuCtxSetCurrent(void *c) { (void)c; return 0; }
 int cuCtxSynchronize(void) { return 0; }
 int cuGetErrorString(int r, const char **s) { *s = r == 2 ? "out of memory (stub)" : "stub error"; return 0; }
-int cuMemAlloc_v2(CUdeviceptr *p, size_t n) { if (n > ((size_t)1 << 34)) return 2; *p = (CUdeviceptr)(uintptr_t)calloc(1, n); return 0; }
-int cuMemFree_v2(CUdeviceptr p) { free((void *)(uintptr_t)p); return 0; }
+/* Each block carries its size in front, so cuMemGetInfo can report the bytes still held
+ * (tests check that a terminated worker's memory comes back). */
+static size_t liveBytes = 0;
+int cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
+  if (n > ((size_t)1 << 34)) return 2;
+  size_t *b = calloc(1, n + 16);
+  if (!b) return 2;
+  b[0] = n;
+  __atomic_add_fetch(&liveBytes, n, __ATOMIC_SEQ_CST);
+  *p = (CUdeviceptr)(uintptr_t)((char *)b + 16);
+  return 0;
+}
+int cuMemFree_v2(CUdeviceptr p) {
+  if (!p) return 0;
+  size_t *b = (size_t *)((char *)(uintptr_t)p - 16);
+  __atomic_sub_fetch(&liveBytes, b[0], __ATOMIC_SEQ_CST);
+  free(b);
+  return 0;
+}
 int cuMemAllocAsync(CUdeviceptr *p, size_t n, void *s) { (void)s; return cuMemAlloc_v2(p, n); }
 int cuMemFreeAsync(CUdeviceptr p, void *s) { (void)s; return cuMemFree_v2(p); }
-int cuMemGetInfo_v2(size_t *f, size_t *t) { *f = (size_t)79 << 30; *t = (size_t)80 << 30; return 0; }
+int cuMemGetInfo_v2(size_t *f, size_t *t) { *t = (size_t)80 << 30; *f = *t - __atomic_load_n(&liveBytes, __ATOMIC_SEQ_CST); return 0; }
 int cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *s, size_t n, void *st) { (void)st; memcpy((void *)(uintptr_t)d, s, n); return 0; }
 int cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *st) { (void)st; memcpy(d, (void *)(uintptr_t)s, n); return 0; }
 int cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n, void *st) { (void)st; memmove((void *)(uintptr_t)d, (void *)(uintptr_t)s, n); return 0; }

@@ -51,9 +51,15 @@ test('the addon against a stand-in driver and NVRTC: status, compile, copies, la
     assert.deepEqual(o.clone, [8, 9]);
     assert.equal(typeof o.graph, 'number');
     assert.equal(o.memInfo.total, 80 * 2 ** 30);
+    assert.deepEqual(o.recompile, { sameModule: true, sameFunction: true });
     assert.match(o.compileError, /^threw: NVRTC could not compile bad\.cu: NVRTC_ERROR_COMPILATION\nstub\.cu\(1\): error: #error directive found/);
     assert.match(o.oom, /^threw: cuMemAlloc\(1099511627776 bytes\): out of memory \(stub\)/);
     assert.match(o.notEmulated, /^threw: cuLaunchKernel: stub error/);
+
+    // a terminated worker's device memory is freed with its environment (a finished training run)
+    const torn = probe({ LD_LIBRARY_PATH: dir, NEURAL_LENS_NVRTC: path.join(dir, 'libnvrtc-stub.so') }, 'worker-teardown');
+    assert.equal(torn.during, 4 << 20, JSON.stringify(torn));
+    assert.equal(torn.after, torn.before, JSON.stringify(torn));
 
     const none = probe({ LD_LIBRARY_PATH: dir, NEURAL_LENS_NVRTC: path.join(dir, 'libnvrtc-stub.so'), STUB_CUDA_NO_DEVICE: '1' }, 'status-only');
     assert.equal(none.status.available, false);
