@@ -36,6 +36,8 @@ export async function engineRun(
   const y = new Tensor('int64', [n], Float64Array.from(data.y.subarray(0, n)));
   const trainer = new Trainer(graph, cpuBackend(cfg.threads), makeDataset(x, y, 'bench', 10), {
     loss: 'cross-entropy', optimizer: { name: 'sgd', lr: opts.lr, momentum: opts.momentum },
+    // NaN/Inf checks off, as PyTorch makes none (on, the default for users, they cost this row
+    // under 1 % with the native scan: 92.3k vs 93.2k samples/s at MLP b256 on one thread)
     batchSize: b, steps: Number.MAX_SAFE_INTEGER, shuffle: false, checkFinite: false,
   });
   let loss = NaN;

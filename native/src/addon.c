@@ -321,6 +321,17 @@ static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) {
   return result;
 }
 
+/* firstNonFinite(x) -> index of the first NaN or infinity, or -1 */
+static napi_value js_first_nonfinite(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  f32view x;
+  if (argc < 1 || !get_f32(env, argv[0], &x, "firstNonFinite", "x")) return NULL;
+  CHECK(napi_create_double(env, (double)nl_first_nonfinite(x.data, (long)x.length), &result));
+  return result;
+}
+
 /* biasAct(C, cOff, M, N, ldc, bias | null, relu) */
 static napi_value js_bias_act(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "biasAct";
@@ -622,7 +633,7 @@ static napi_value js_info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_create_int32(env, nl_pool_threads(), &v)); set_prop(env, obj, "threads", v);
   CHECK(napi_create_int32(env, isa->MR, &v)); set_prop(env, obj, "mr", v);
   CHECK(napi_create_int32(env, isa->NR, &v)); set_prop(env, obj, "nr", v);
-  CHECK(napi_create_int32(env, 7, &v)); set_prop(env, obj, "abiVersion", v);
+  CHECK(napi_create_int32(env, 8, &v)); set_prop(env, obj, "abiVersion", v);
   return obj;
 }
 
@@ -648,6 +659,7 @@ NAPI_MODULE_INIT() {
     { "convDirectFilter", NULL, js_conv_direct_filter, NULL, NULL, NULL, napi_enumerable, NULL },
     { "convDirectInput", NULL, js_conv_direct_input, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "firstNonFinite", NULL, js_first_nonfinite, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },
   };

@@ -214,6 +214,37 @@ __attribute__((target("avx512f"))) static double sumsq_avx512(const float *x, lo
 }
 #endif
 
+/* Index of the first NaN or infinity in x, or -1: the executor's per-op check during training
+ * (x − x is 0 for every finite x and NaN otherwise). The vector loop tests 32 floats at a time
+ * and only a block that holds one is searched element by element. */
+static long first_nonfinite_scalar(const float *x, long n, long base) {
+  for (long i = 0; i < n; i++) { const float d = x[i] - x[i]; if (d != d) return base + i; }
+  return -1;
+}
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) static long first_nonfinite_avx2(const float *x, long n) {
+  long i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+    const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
+    /* unordered compares are true exactly for the NaNs that x − x makes of NaN and ±Inf */
+    const __m256 u = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(_mm256_sub_ps(a, a), _mm256_sub_ps(a, a), _CMP_UNORD_Q),
+                                                _mm256_cmp_ps(_mm256_sub_ps(b, b), _mm256_sub_ps(b, b), _CMP_UNORD_Q)),
+                                  _mm256_or_ps(_mm256_cmp_ps(_mm256_sub_ps(c, c), _mm256_sub_ps(c, c), _CMP_UNORD_Q),
+                                                _mm256_cmp_ps(_mm256_sub_ps(d, d), _mm256_sub_ps(d, d), _CMP_UNORD_Q)));
+    if (_mm256_movemask_ps(u)) return first_nonfinite_scalar(x + i, 32, i);
+  }
+  return first_nonfinite_scalar(x + i, n - i, i);
+}
+#endif
+
+long nl_first_nonfinite(const float *x, long n) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (nl_cpu_has_avx2()) return first_nonfinite_avx2(x, n);
+#endif
+  return first_nonfinite_scalar(x, n, 0);
+}
+
 double nl_sumsq(const float *x, long n) {
 #if defined(__x86_64__) || defined(__i386__)
   if (nl_cpu_has_avx512()) return sumsq_avx512(x, n);

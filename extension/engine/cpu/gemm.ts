@@ -540,6 +540,13 @@ export function channelSums(x: Float32Array, N: number, C: number, P: number, ou
   }
 }
 
+/** Index of the first NaN or ±Inf in x, or -1 (the executor's check of every op's output). */
+export function firstNonFiniteIndex(x: Float32Array): number {
+  if (useNative && native && x.length >= 256) return native.firstNonFinite(x);
+  for (let i = 0; i < x.length; i++) { const v = x[i]; if (v - v !== 0) return i; }
+  return -1;
+}
+
 /** Σ x², accumulated in float64 (gradient and weight norms). */
 export function sumSquares(x: Float32Array): number {
   if (useNative && native) return native.sumSquares(x);

@@ -61,6 +61,8 @@ export interface NativeKernels {
   convDirectFilter(x: Float32Array, N: number, C: number, H: number, W: number, dy: Float32Array, M: number, kh: number, kw: number, dw: Float32Array): boolean;
   /** Σ x² accumulated in float64. */
   sumSquares(x: Float32Array): number;
+  /** Index of the first NaN or ±Inf, or -1. */
+  firstNonFinite(x: Float32Array): number;
   /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
   fmaPeak(iterations: number): number;
   /** Forces a kernel ISA; false when this CPU lacks it. 'auto' restores detection. */
@@ -85,7 +87,7 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Bumped with native/src/addon.c when the exported surface changes. */
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 export const NATIVE_FILE = 'neural_lens_native.node';
 
 /** Where the addon may be, most specific first. */
@@ -126,7 +128,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'convDirectInput', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'firstNonFinite', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'convDirectInput', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  adamStep, biasAct, colSums, nativeGemmAvailable, reluGrad, gemmBackendInfo, setGemmBackend, setGemmThreads, sgdStep, sumSquares, type AdamHyper, type SgdHyper,
+  adamStep, biasAct, colSums, firstNonFiniteIndex, nativeGemmAvailable, reluGrad, gemmBackendInfo, setGemmBackend, setGemmThreads, sgdStep, sumSquares, type AdamHyper, type SgdHyper,
 } from '../../../extension/engine/cpu/gemm';
 
 function values(n: number, seed: number, scale = 1): Float32Array {
@@ -104,6 +104,22 @@ describe('fused optimizer helpers', () => {
       const got = withBackend(b, () => sumSquares(x));
       assert.ok(Math.abs(got - want) <= 1e-12 * want, `${b}: ${got} vs ${want}`);
       assert.equal(withBackend(b, () => sumSquares(new Float32Array(0))), 0);
+    }
+  });
+  test('firstNonFiniteIndex: the first NaN or ±Inf, none among finite extremes, on both backends', () => {
+    const extremes = [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -1e-45, -0, 0];
+    for (const n of [0, 1, 31, 32, 33, 255, 256, 257, 1037, 4096]) {
+      const clean = values(n, 5, 10);
+      extremes.forEach((v, i) => { if (i < n) clean[(i * 97) % n] = v; });
+      for (const b of ['js', 'auto'] as const) assert.equal(withBackend(b, () => firstNonFiniteIndex(clean)), -1, `${b} n=${n}`);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, 31, 32, 33, 255, 256, n - 1].filter((k) => k >= 0 && k < n)) {
+          const x = clean.slice();
+          x[at] = bad;
+          if (at + 40 < n) x[at + 40] = NaN; // a later one does not hide the first
+          for (const b of ['js', 'auto'] as const) assert.equal(withBackend(b, () => firstNonFiniteIndex(x)), at, `${b} n=${n} ${bad} at ${at}`);
+        }
+      }
     }
   });
   test('steps with norms: same update, Σ g² of the given gradient and Σ p² after it, any thread count', () => {
