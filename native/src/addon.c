@@ -310,27 +310,23 @@ static napi_value js_adam(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
-/* sumSquares(x) -> sum of x[i]^2 accumulated in float64 */
-static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) {
+/* fn(x) -> a number, for the bindings that read one Float32Array */
+static napi_value one_f32_to_number(napi_env env, napi_callback_info cbinfo, const char *fn, double (*f)(const float *, long)) {
   size_t argc = 1;
   napi_value argv[1], result;
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   f32view x;
-  if (argc < 1 || !get_f32(env, argv[0], &x, "sumSquares", "x")) return NULL;
-  CHECK(napi_create_double(env, nl_sumsq(x.data, (long)x.length), &result));
+  if (argc < 1 || !get_f32(env, argv[0], &x, fn, "x")) return NULL;
+  CHECK(napi_create_double(env, f(x.data, (long)x.length), &result));
   return result;
 }
 
+/* sumSquares(x) -> sum of x[i]^2 accumulated in float64 */
+static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) { return one_f32_to_number(env, cbinfo, "sumSquares", nl_sumsq); }
+
 /* firstNonFinite(x) -> index of the first NaN or infinity, or -1 */
-static napi_value js_first_nonfinite(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  f32view x;
-  if (argc < 1 || !get_f32(env, argv[0], &x, "firstNonFinite", "x")) return NULL;
-  CHECK(napi_create_double(env, (double)nl_first_nonfinite(x.data, (long)x.length), &result));
-  return result;
-}
+static double first_nonfinite(const float *x, long n) { return (double)nl_first_nonfinite(x, n); }
+static napi_value js_first_nonfinite(napi_env env, napi_callback_info cbinfo) { return one_f32_to_number(env, cbinfo, "firstNonFinite", first_nonfinite); }
 
 /* biasAct(C, cOff, M, N, ldc, bias | null, relu) */
 static napi_value js_bias_act(napi_env env, napi_callback_info cbinfo) {

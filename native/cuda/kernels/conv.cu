@@ -17,22 +17,27 @@
   long long xi = img * xImgStride + (long long)(row / KK) * inSize + o;          \
   long long ci = img * colStride + (long long)row * rowStride + p;
 
+// BODY for every element of the nImg·rows·P, with o, xi and ci as above (32-bit loop counters
+// cannot overflow below 2^30 plus a grid stride).
+#define NL_COL_LOOP(BODY)                                                                         \
+  int rows = Cg * KK;                                                                             \
+  long long n = (long long)nImg * rows * P;                                                       \
+  if (n < (1LL << 30)) {                                                                          \
+    int n32 = (int)n;                                                                             \
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += gridDim.x * blockDim.x) {   \
+      NL_COL_INDEX((unsigned)i, unsigned)                                                         \
+      BODY                                                                                        \
+    }                                                                                             \
+  } else {                                                                                        \
+    NL_FOR(i, n) {                                                                                \
+      NL_COL_INDEX(i, long long)                                                                  \
+      BODY                                                                                        \
+    }                                                                                             \
+  }
+
 NL_EXTERN void im2col(const float *x, float *col, const int *table, int nImg, int Cg, int KK, int P,
                       long long xImgStride, int inSize, long long colStride, long long rowStride) {
-  int rows = Cg * KK;
-  long long n = (long long)nImg * rows * P;
-  if (n < (1LL << 30)) {  // 32-bit loop counters cannot overflow below 2^30 + a grid stride
-    int n32 = (int)n;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += gridDim.x * blockDim.x) {
-      NL_COL_INDEX((unsigned)i, unsigned)
-      col[ci] = o >= 0 ? x[xi] : 0.f;
-    }
-  } else {
-    NL_FOR(i, n) {
-      NL_COL_INDEX(i, long long)
-      col[ci] = o >= 0 ? x[xi] : 0.f;
-    }
-  }
+  NL_COL_LOOP(col[ci] = o >= 0 ? x[xi] : 0.f;)
 }
 
 // dst(a, b, p) = src(a, b, p) (+ bias[a]) (then ReLU) for a 3-D [A][B][P] block between two
@@ -56,20 +61,7 @@ NL_EXTERN void copy3(const float *src, float *dst, int A, int B, int P, long lon
 // stride is below the kernel size; the summation order is not fixed.
 NL_EXTERN void col2im(const float *col, float *x, const int *table, int nImg, int Cg, int KK, int P,
                       long long xImgStride, int inSize, long long colStride, long long rowStride) {
-  int rows = Cg * KK;
-  long long n = (long long)nImg * rows * P;
-  if (n < (1LL << 30)) {  // 32-bit loop counters cannot overflow below 2^30 + a grid stride
-    int n32 = (int)n;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += gridDim.x * blockDim.x) {
-      NL_COL_INDEX((unsigned)i, unsigned)
-      if (o >= 0) atomicAdd(x + xi, col[ci]);
-    }
-  } else {
-    NL_FOR(i, n) {
-      NL_COL_INDEX(i, long long)
-      if (o >= 0) atomicAdd(x + xi, col[ci]);
-    }
-  }
+  NL_COL_LOOP(if (o >= 0) atomicAdd(x + xi, col[ci]);)
 }
 
 // MaxPool: thread per (nc, p). idx is the flat index into x (int32 storage of int64).

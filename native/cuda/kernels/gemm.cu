@@ -25,6 +25,19 @@ __device__ __forceinline__ void nl_gemm_load_tiles(float (*As)[GBM + 4], float (
   }
 }
 
+// The epilogue for one output of every GEMM kernel: C = alpha·acc (+ beta·C) (+ bias[row] or
+// bias[column]) (then ReLU).
+__device__ __forceinline__ void nl_gemm_out(float *Cb, int ldc, int gm, int gn, float acc, float alpha, float beta,
+                                            const float *bias, int biasMode, int relu) {
+  float *c = Cb + (long long)gm * ldc + gn;
+  float v = alpha * acc;
+  if (beta != 0.f) v += beta * *c;
+  if (biasMode == 1) v += bias[gm];
+  else if (biasMode == 2) v += bias[gn];
+  if (relu) v = v > 0.f ? v : 0.f;
+  *c = v;
+}
+
 NL_EXTERN void __launch_bounds__(256) sgemm(
     int transA, int transB, int M, int N, int K, float alpha,
     const float *A, int lda, long long strideA,
@@ -64,13 +77,7 @@ NL_EXTERN void __launch_bounds__(256) sgemm(
     for (int j = 0; j < 4; j++) {
       int gn = n0 + tx + 16 * j;
       if (gn >= N) continue;
-      float *c = Cb + (long long)gm * ldc + gn;
-      float v = alpha * acc[i][j];
-      if (beta != 0.f) v += beta * *c;
-      if (biasMode == 1) v += bias[gm];
-      else if (biasMode == 2) v += bias[gn];
-      if (relu) v = v > 0.f ? v : 0.f;
-      *c = v;
+      nl_gemm_out(Cb, ldc, gm, gn, acc[i][j], alpha, beta, bias, biasMode, relu);
     }
   }
 }
@@ -176,13 +183,7 @@ NL_EXTERN void __launch_bounds__(256) sgemm_big(
     for (int j = 0; j < 8; j++) {
       int gn = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
       if (gn >= N) continue;
-      float *c = Cb + (long long)gm * ldc + gn;
-      float v = alpha * acc[i][j];
-      if (beta != 0.f) v += beta * *c;
-      if (biasMode == 1) v += bias[gm];
-      else if (biasMode == 2) v += bias[gn];
-      if (relu) v = v > 0.f ? v : 0.f;
-      *c = v;
+      nl_gemm_out(Cb, ldc, gm, gn, acc[i][j], alpha, beta, bias, biasMode, relu);
     }
   }
 }
@@ -261,13 +262,7 @@ NL_EXTERN void __launch_bounds__(256) sgemm_tf32(
   for (int r = 0; r < 4; r++) {
     int gm = m0 + wm + i * 16 + g + 8 * (r >> 1), gn = n0 + wn + j * 8 + 2 * t + (r & 1);
     if (gm >= M || gn >= N) continue;
-    float *c = Cb + (long long)gm * ldc + gn;
-    float v = alpha * acc[i][j][r];
-    if (beta != 0.f) v += beta * *c;
-    if (biasMode == 1) v += bias[gm];
-    else if (biasMode == 2) v += bias[gn];
-    if (relu) v = v > 0.f ? v : 0.f;
-    *c = v;
+    nl_gemm_out(Cb, ldc, gm, gn, acc[i][j][r], alpha, beta, bias, biasMode, relu);
   }
 #endif
 }

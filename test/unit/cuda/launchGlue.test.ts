@@ -56,113 +56,96 @@ function standIn() {
   return { rt: new CudaRuntime(addon, info), errors, launched, sigs, traffic };
 }
 
-test('every CUDA kernel launch matches its kernel (stand-in addon, no GPU)', () => {
+/** Runs f with the stand-in as the CUDA runtime, restoring the real one afterwards. */
+async function withStandIn(f: (s: ReturnType<typeof standIn>) => unknown): Promise<void> {
   const s = standIn();
   setRuntimeForTests(s.rt);
-  try {
-    const backend = cudaBackend();
-    const failures: string[] = [];
-    for (const c of opCases()) {
-      try {
-        const seeds = seedsFor(runCase(backend, c, undefined).shapes);
-        runCase(backend, c, seeds);
-      } catch (e) {
-        failures.push(`${c.op} ${c.name ?? ''}: ${(e as Error).message}`);
-      }
-    }
-    // and the GEMM-based ops once more on the TF32 tensor-core kernel
-    s.rt.tf32 = true;
-    for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'].includes(c.op))) {
-      try { runCase(backend, c, seedsFor(runCase(backend, c, undefined).shapes)); } catch (e) { failures.push(`tf32 ${c.op} ${c.name ?? ''}: ${(e as Error).message}`); }
-    }
-    s.rt.tf32 = false;
-    assert.deepEqual(failures, []);
-    assert.deepEqual([...new Set(s.errors)], []);
-    // the optimizers and the Trainer's norms and NaN checks are not ops: tests below launch them
-    const unlaunched = [...s.sigs.keys()].filter((k) => !s.launched.has(k));
-    assert.deepEqual(unlaunched.filter((k) => !['sgd_step', 'adam_step', 'fill_f32', 'sumsq_into', 'nonfinite_flag'].includes(k)), []);
-  } finally {
-    setRuntimeForTests(undefined);
-  }
-});
+  try { await f(s); } finally { setRuntimeForTests(undefined); }
+}
 
-test('the fused optimizers launch with matching arguments (stand-in addon)', async () => {
-  const s = standIn();
-  setRuntimeForTests(s.rt);
-  try {
-    const { DeviceOptimizer } = await import('../../../extension/engine/cuda/optim');
-    const { Tensor } = await import('../../../extension/engine/tensor');
-    for (const cfg of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adamw', lr: 1e-3 }] as const) {
-      const opt = new DeviceOptimizer({ ...cfg });
-      let p = new Map([['w', Tensor.from('float32', [4], [1, 2, 3, 4])]]);
-      for (let i = 0; i < 2; i++) p = opt.step(p, new Map([['w', Tensor.from('float32', [4], [1, 1, 1, 1])]]), cfg.lr) as typeof p;
+test('every CUDA kernel launch matches its kernel (stand-in addon, no GPU)', () => withStandIn(async (s) => {
+  const backend = cudaBackend();
+  const failures: string[] = [];
+  for (const c of opCases()) {
+    try {
+      const seeds = seedsFor(runCase(backend, c, undefined).shapes);
+      runCase(backend, c, seeds);
+    } catch (e) {
+      failures.push(`${c.op} ${c.name ?? ''}: ${(e as Error).message}`);
     }
-    assert.deepEqual(s.errors, []);
-    assert.ok(s.launched.has('sgd_step') && s.launched.has('adam_step'));
-  } finally {
-    setRuntimeForTests(undefined);
   }
-});
+  // and the GEMM-based ops once more on the TF32 tensor-core kernel
+  s.rt.tf32 = true;
+  for (const c of opCases().filter((c) => ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'].includes(c.op))) {
+    try { runCase(backend, c, seedsFor(runCase(backend, c, undefined).shapes)); } catch (e) { failures.push(`tf32 ${c.op} ${c.name ?? ''}: ${(e as Error).message}`); }
+  }
+  s.rt.tf32 = false;
+  assert.deepEqual(failures, []);
+  assert.deepEqual([...new Set(s.errors)], []);
+  // the optimizers and the Trainer's norms and NaN checks are not ops: tests below launch them
+  const unlaunched = [...s.sigs.keys()].filter((k) => !s.launched.has(k));
+  assert.deepEqual(unlaunched.filter((k) => !['sgd_step', 'adam_step', 'fill_f32', 'sumsq_into', 'nonfinite_flag'].includes(k)), []);
+}));
 
-test('CudaTrainStep runs the benchmark models with matching launches (stand-in addon)', async () => {
-  const s = standIn();
-  setRuntimeForTests(s.rt);
-  try {
-    const { CudaTrainStep } = await import('../../../extension/engine/cuda/trainStep');
-    const { buildModel, inputShape } = await import('../../../bench/cuda/models');
-    const { Tensor } = await import('../../../extension/engine/tensor');
-    for (const m of ['mlp', 'lenet', 'resnet18'] as const) {
-      const ts = new CudaTrainStep(buildModel(m), { name: 'sgd', lr: 0.01, momentum: 0.9 });
-      const x = Tensor.zeros('float32', [2, ...inputShape(m)]), y = Tensor.from('int64', [2], [3, 7]);
-      for (let i = 0; i < 2; i++) ts.step(x, y);
-    }
-    assert.deepEqual([...new Set(s.errors)], []);
-  } finally {
-    setRuntimeForTests(undefined);
+test('the fused optimizers launch with matching arguments (stand-in addon)', () => withStandIn(async (s) => {
+  const { DeviceOptimizer } = await import('../../../extension/engine/cuda/optim');
+  const { Tensor } = await import('../../../extension/engine/tensor');
+  for (const cfg of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adamw', lr: 1e-3 }] as const) {
+    const opt = new DeviceOptimizer({ ...cfg });
+    let p = new Map([['w', Tensor.from('float32', [4], [1, 2, 3, 4])]]);
+    for (let i = 0; i < 2; i++) p = opt.step(p, new Map([['w', Tensor.from('float32', [4], [1, 1, 1, 1])]]), cfg.lr) as typeof p;
   }
-});
+  assert.deepEqual(s.errors, []);
+  assert.ok(s.launched.has('sgd_step') && s.launched.has('adam_step'));
+}));
 
-test('the Trainer on CUDA keeps parameters, gradients and optimizer state on the device (stand-in addon)', async () => {
-  const s = standIn();
-  setRuntimeForTests(s.rt);
-  try {
-    const { Trainer } = await import('../../../extension/training/trainer');
-    const { makeDataset } = await import('../../../extension/datasets/dataset');
-    const { buildModel } = await import('../../../bench/cuda/models');
-    const { Tensor } = await import('../../../extension/engine/tensor');
-    const data = makeDataset(Tensor.zeros('float32', [8, 784]), Tensor.from('int64', [8], [0, 1, 2, 3, 4, 5, 6, 7]), 'zeros', 10);
-    const graph = buildModel('mlp');
-    let paramBytes = 0;
-    for (const p of graph.params) paramBytes += graph.initializers.get(p)!.size * 4;
-    for (const optimizer of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adam', lr: 1e-3 }] as const) {
-      const cfg = { loss: 'cross-entropy' as const, optimizer, batchSize: 4, steps: 10, clipNorm: 1 };
-      const tr = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
-      await tr.trainStep(); // uploads the parameters once
-      const before = { ...s.traffic };
-      const m = await tr.trainStep();
-      const up = s.traffic.up - before.up, down = s.traffic.down - before.down;
-      // per step: the batch and the loss gradient go up; logits, norms and NaN flags come back
-      assert.ok(up < 4 * 784 * 4 + 4096, `uploaded ${up} bytes in a step (parameters: ${paramBytes})`);
-      assert.ok(down < 8192, `downloaded ${down} bytes in a step (parameters: ${paramBytes})`);
-      assert.deepEqual(Object.keys(m.gradNorms), tr.params);
-      assert.deepEqual(Object.keys(m.weightNorms), tr.params);
-      // a checkpoint carries the optimizer state in the CPU optimizers' form, and loads back
-      const st = tr.getState();
-      const names = Object.keys(st.optimizer);
-      assert.deepEqual(names, tr.params);
-      const key = optimizer.name === 'sgd' ? 'momentum_buffer' : 'exp_avg';
-      assert.ok(st.optimizer[names[0]][key] instanceof Float32Array);
-      const tr2 = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
-      tr2.setState(st);
-      await tr2.trainStep();
-      assert.deepEqual(Object.keys(tr2.getState().optimizer), tr.params);
-    }
-    assert.deepEqual([...new Set(s.errors)], []);
-    for (const k of ['sumsq_into', 'nonfinite_flag', 'sgd_step', 'adam_step']) assert.ok(s.launched.has(k), `${k} not launched`);
-  } finally {
-    setRuntimeForTests(undefined);
+test('CudaTrainStep runs the benchmark models with matching launches (stand-in addon)', () => withStandIn(async (s) => {
+  const { CudaTrainStep } = await import('../../../extension/engine/cuda/trainStep');
+  const { buildModel, inputShape } = await import('../../../bench/cuda/models');
+  const { Tensor } = await import('../../../extension/engine/tensor');
+  for (const m of ['mlp', 'lenet', 'resnet18'] as const) {
+    const ts = new CudaTrainStep(buildModel(m), { name: 'sgd', lr: 0.01, momentum: 0.9 });
+    const x = Tensor.zeros('float32', [2, ...inputShape(m)]), y = Tensor.from('int64', [2], [3, 7]);
+    for (let i = 0; i < 2; i++) ts.step(x, y);
   }
-});
+  assert.deepEqual([...new Set(s.errors)], []);
+}));
+
+test('the Trainer on CUDA keeps parameters, gradients and optimizer state on the device (stand-in addon)', () => withStandIn(async (s) => {
+  const { Trainer } = await import('../../../extension/training/trainer');
+  const { makeDataset } = await import('../../../extension/datasets/dataset');
+  const { buildModel } = await import('../../../bench/cuda/models');
+  const { Tensor } = await import('../../../extension/engine/tensor');
+  const data = makeDataset(Tensor.zeros('float32', [8, 784]), Tensor.from('int64', [8], [0, 1, 2, 3, 4, 5, 6, 7]), 'zeros', 10);
+  const graph = buildModel('mlp');
+  let paramBytes = 0;
+  for (const p of graph.params) paramBytes += graph.initializers.get(p)!.size * 4;
+  for (const optimizer of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adam', lr: 1e-3 }] as const) {
+    const cfg = { loss: 'cross-entropy' as const, optimizer, batchSize: 4, steps: 10, clipNorm: 1 };
+    const tr = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
+    await tr.trainStep(); // uploads the parameters once
+    const before = { ...s.traffic };
+    const m = await tr.trainStep();
+    const up = s.traffic.up - before.up, down = s.traffic.down - before.down;
+    // per step: the batch and the loss gradient go up; logits, norms and NaN flags come back
+    assert.ok(up < 4 * 784 * 4 + 4096, `uploaded ${up} bytes in a step (parameters: ${paramBytes})`);
+    assert.ok(down < 8192, `downloaded ${down} bytes in a step (parameters: ${paramBytes})`);
+    assert.deepEqual(Object.keys(m.gradNorms), tr.params);
+    assert.deepEqual(Object.keys(m.weightNorms), tr.params);
+    // a checkpoint carries the optimizer state in the CPU optimizers' form, and loads back
+    const st = tr.getState();
+    const names = Object.keys(st.optimizer);
+    assert.deepEqual(names, tr.params);
+    const key = optimizer.name === 'sgd' ? 'momentum_buffer' : 'exp_avg';
+    assert.ok(st.optimizer[names[0]][key] instanceof Float32Array);
+    const tr2 = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
+    tr2.setState(st);
+    await tr2.trainStep();
+    assert.deepEqual(Object.keys(tr2.getState().optimizer), tr.params);
+  }
+  assert.deepEqual([...new Set(s.errors)], []);
+  for (const k of ['sumsq_into', 'nonfinite_flag', 'sgd_step', 'adam_step']) assert.ok(s.launched.has(k), `${k} not launched`);
+}));
 
 test('reclaim() frees dead tensors\' device memory without waiting for finalizers', async () => {
   const v8 = await import('node:v8'), vm = await import('node:vm');

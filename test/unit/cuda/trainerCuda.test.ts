@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readModelFileSync } from '../../../extension/onnx/reader';
-import { graphFromModel, type EngineGraph } from '../../../extension/engine/graph';
+import { graphFromModel } from '../../../extension/engine/graph';
 import { cpuBackend } from '../../../extension/engine/cpu/backend';
 import { NonFiniteError } from '../../../extension/engine/executor';
-import { Tensor } from '../../../extension/engine/tensor';
 import { makeDataset } from '../../../extension/datasets/dataset';
 import { readNpyFile } from '../../../extension/datasets/npy';
 import { Trainer, type TrainerConfig } from '../../../extension/training/trainer';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../extension/training/checkpoint';
 import { cudaStatus } from '../../../extension/engine/cuda/status';
+import { nanAtStepOne } from '../training/nanRun';
 
 const dir = process.env.NEURAL_LENS_TORCH_FIXTURES ?? path.resolve(__dirname, '../../fixtures/torch');
 const status = cudaStatus();
@@ -73,17 +73,7 @@ test('Trainer on CUDA: checkpoint resume continues like an uninterrupted run', {
 });
 
 test('Trainer on CUDA: NaN/Inf detection names the step and the op', { skip }, async () => {
-  // y = Log(x · w): w turns negative after one large SGD step, Log then yields NaN
-  const graph: EngineGraph = {
-    nodes: [
-      { name: 'scale', opType: 'Mul', domain: '', inputs: ['x', 'w'], outputs: ['xw'], attrs: {} },
-      { name: 'the_log', opType: 'Log', domain: '', inputs: ['xw'], outputs: ['y'], attrs: {} },
-    ],
-    inputs: [{ name: 'x' }], outputs: ['y'],
-    initializers: new Map([['w', Tensor.from('float32', [2], [0.1, 0.1])]]), params: new Set(['w']), opset: 17,
-  };
-  const d = makeDataset(Tensor.from('float32', [4, 2], [1, 1, 1, 1, 1, 1, 1, 1]), Tensor.from('float32', [4, 2], [-5, -5, -5, -5, -5, -5, -5, -5]), 'toy');
-  const t = new Trainer(graph, await cuda(), d, { loss: 'mse', optimizer: { name: 'sgd', lr: 100 }, batchSize: 4, steps: 5 });
+  const t = nanAtStepOne(await cuda());
   await assert.rejects(t.run(), (e: unknown) => {
     assert.ok(e instanceof NonFiniteError, String(e));
     assert.equal(e.nodeName, 'the_log');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import { readModel, readModelFileSync } from '../../../extension/onnx/reader';
-import { graphFromModel, type EngineGraph } from '../../../extension/engine/graph';
+import { graphFromModel } from '../../../extension/engine/graph';
 import { cpuBackend } from '../../../extension/engine/cpu/backend';
 import { Executor, NonFiniteError } from '../../../extension/engine/executor';
 import { Rng } from '../../../extension/engine/rng';
@@ -16,6 +16,7 @@ import { loadMnistSample } from '../../../extension/datasets/mnistSample';
 import { Trainer, type TrainerConfig } from '../../../extension/training/trainer';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../extension/training/checkpoint';
 import { encodeTrainedModel } from '../../../extension/training/saveModel';
+import { nanAtStepOne } from './nanRun';
 
 const repo = path.resolve(__dirname, '../../..');
 const MLP = path.join(repo, 'media/samples/mnist-mlp.onnx');
@@ -69,17 +70,7 @@ test('in-order batches are views of the dataset, and its samples survive trainin
 });
 
 test('NaN/Inf detection names the step and the op', async () => {
-  // y = Log(x · w): w turns negative after one large SGD step, Log then yields NaN
-  const graph: EngineGraph = {
-    nodes: [
-      { name: 'scale', opType: 'Mul', domain: '', inputs: ['x', 'w'], outputs: ['xw'], attrs: {} },
-      { name: 'the_log', opType: 'Log', domain: '', inputs: ['xw'], outputs: ['y'], attrs: {} },
-    ],
-    inputs: [{ name: 'x' }], outputs: ['y'],
-    initializers: new Map([['w', Tensor.from('float32', [2], [0.1, 0.1])]]), params: new Set(['w']), opset: 17,
-  };
-  const data = makeDataset(Tensor.from('float32', [4, 2], [1, 1, 1, 1, 1, 1, 1, 1]), Tensor.from('float32', [4, 2], [-5, -5, -5, -5, -5, -5, -5, -5]), 'toy');
-  const t = new Trainer(graph, cpuBackend(), data, { loss: 'mse', optimizer: { name: 'sgd', lr: 100 }, batchSize: 4, steps: 5 });
+  const t = nanAtStepOne(cpuBackend());
   await assert.rejects(t.run(), (e: unknown) => {
     assert.ok(e instanceof NonFiniteError);
     assert.equal(e.opType, 'Log');
