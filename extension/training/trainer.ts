@@ -18,7 +18,7 @@ import { batchOf, type Dataset } from '../datasets/dataset';
 import { computeLoss, type LossName } from './losses';
 import { makeOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers';
 import { lrAt, type ScheduleConfig } from './schedules';
-import { clipGradNorm } from './clip';
+import { clipCoefficient, clipGradNorm } from './clip';
 
 export interface TrainerConfig {
   loss: LossName;
@@ -243,7 +243,7 @@ export class Trainer {
     const gradNorm = Math.sqrt(total);
     let use = grads;
     // torch.nn.utils.clip_grad_norm_, as clipGradNorm does on the host
-    const coef = this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0 ? this.cfg.clipNorm / (gradNorm + 1e-6) : 1;
+    const coef = this.cfg.clipNorm !== undefined && this.cfg.clipNorm > 0 ? clipCoefficient(gradNorm, this.cfg.clipNorm) : 1;
     if (coef < 1) use = new Map(names.map((n) => [n, ex.backend.run(K.Mul, [grads.get(n)!, Tensor.scalar(coef)])]));
     const current = new Map(this.params.map((p) => [p, ex.values.get(p)!] as [string, Tensor]));
     for (const [n, t] of opt.step(current, use, lr)) ex.values.set(n, t);

@@ -182,7 +182,6 @@ export function convBackpropFilterKernel(inputs: Tensor[], g: ConvBackpropFilter
   return dw;
 }
 
-
 /**
  * The filter gradient with images side by side: dW[g] += dY'[g] (Mg × nImg·P) · col'ᵀ, K = nImg·P
  * split over images (grid z) so that small filters still fill the GPU, the splits then summed.
