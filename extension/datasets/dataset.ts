@@ -6,6 +6,7 @@
 
 import { allocArray, sizeOf, Tensor } from '../engine/tensor';
 import { Rng } from '../engine/rng';
+import { loadNative } from '../engine/cpu/native';
 
 export interface Dataset {
   readonly x: Tensor;
@@ -81,7 +82,12 @@ function takeRows(t: Tensor, idx: ArrayLike<number>): Tensor {
   // in-order batches (--no-shuffle, evaluation) are views: no copy of the samples
   if (isRun(idx)) return new Tensor(t.dtype, [idx.length, ...t.shape.slice(1)], t.data.subarray(idx[0] * row, (idx[0] + idx.length) * row));
   const out = allocArray(t.dtype, idx.length * row);
-  for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * row, idx[i] * row + row), i * row);
+  // float32 samples through the native gather when the addon loads (a subarray per row cost
+  // MLP b256 7 % of its steps); loaded on the first shuffled batch, not when this module is
+  const native = t.data instanceof Float32Array && out instanceof Float32Array && idx instanceof Uint32Array ? loadNative() : undefined;
+  if (native?.ok) native.kernels.gatherRows(t.data as Float32Array, idx as Uint32Array, row, out as Float32Array);
+  else if (row === 1) for (let i = 0; i < idx.length; i++) out[i] = t.data[idx[i]]; // labels: no view per value
+  else for (let i = 0; i < idx.length; i++) out.set(t.data.subarray(idx[i] * row, idx[i] * row + row), i * row);
   return new Tensor(t.dtype, [idx.length, ...t.shape.slice(1)], out);
 }
 

@@ -328,6 +328,32 @@ static napi_value js_sumsq(napi_env env, napi_callback_info cbinfo) { return one
 static double first_nonfinite(const float *x, long n) { return (double)nl_first_nonfinite(x, n); }
 static napi_value js_first_nonfinite(napi_env env, napi_callback_info cbinfo) { return one_f32_to_number(env, cbinfo, "firstNonFinite", first_nonfinite); }
 
+/* gatherRows(src, idx: Uint32Array, row, dst): dst row i = src row idx[i] (every index checked) */
+static napi_value js_gather_rows(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  f32view src, dst;
+  long row;
+  if (argc < 4 || !get_f32(env, argv[0], &src, "gatherRows", "src") || !get_index(env, argv[2], &row, "gatherRows", "row") ||
+      !get_f32(env, argv[3], &dst, "gatherRows", "dst")) return NULL;
+  napi_typedarray_type type;
+  size_t n;
+  void *data;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, argv[1], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &type, &n, &data, NULL, NULL) != napi_ok || type != napi_uint32_array) {
+    napi_throw_type_error(env, NULL, "gatherRows: idx must be a Uint32Array");
+    return NULL;
+  }
+  const unsigned int *idx = (const unsigned int *)data;
+  if ((size_t)row * n > dst.length) return range_error(env, "gatherRows", "dst is shorter than idx.length * row");
+  for (size_t i = 0; i < n; i++)
+    if (((size_t)idx[i] + 1) * (size_t)row > src.length) return range_error(env, "gatherRows", "an index is past the end of src");
+  nl_gather_rows(src.data, idx, (long)n, row, dst.data);
+  return NULL;
+}
+
 /* biasAct(C, cOff, M, N, ldc, bias | null, relu) */
 static napi_value js_bias_act(napi_env env, napi_callback_info cbinfo) {
   static const char *fn = "biasAct";
@@ -656,6 +682,7 @@ NAPI_MODULE_INIT() {
     { "convDirectInput", NULL, js_conv_direct_input, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sumSquares", NULL, js_sumsq, NULL, NULL, NULL, napi_enumerable, NULL },
     { "firstNonFinite", NULL, js_first_nonfinite, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "gatherRows", NULL, js_gather_rows, NULL, NULL, NULL, napi_enumerable, NULL },
     { "fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_enumerable, NULL },
     { "info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL },
   };

@@ -10,6 +10,7 @@
 #include "sgemm.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
@@ -213,6 +214,22 @@ __attribute__((target("avx512f"))) static double sumsq_avx512(const float *x, lo
          sumsq_scalar(x + i, n - i);
 }
 #endif
+
+/* dst[i·row, (i+1)·row) = src[idx[i]·row, …): a shuffled batch gathered from the dataset (the
+ * default for training). Its rows are scattered, which the hardware prefetcher cannot follow, so
+ * the lines of the row four ahead are requested into L2 while this one is copied (rows up to
+ * 64 KiB; L2 takes more misses in flight than L1: 256 MNIST rows from DRAM 156 → 81 µs, where
+ * prefetching into L1 two rows ahead gave 140). */
+void nl_gather_rows(const float *src, const uint32_t *idx, long n, long row, float *dst) {
+  const long bytes = row * (long)sizeof(float);
+  for (long i = 0; i < n; i++) {
+    if (i + 4 < n && bytes <= 65536) {
+      const char *next = (const char *)(src + (size_t)idx[i + 4] * (size_t)row);
+      for (long b = 0; b < bytes; b += 64) __builtin_prefetch(next + b, 0, 1);
+    }
+    memcpy(dst + (size_t)i * (size_t)row, src + (size_t)idx[i] * (size_t)row, (size_t)bytes);
+  }
+}
 
 /* Index of the first NaN or infinity in x, or -1: the executor's per-op check during training
  * (x − x is 0 for every finite x and NaN otherwise). The vector loop tests 32 floats at a time

@@ -102,6 +102,8 @@ void nl_sgd(float *p, const float *g, float *buf, long n, float lr, float moment
 void nl_adam(float *p, const float *g, float *m, float *v, long n, float lr, float beta1, float beta2,
              float eps, float wd, int decoupled, double step);
 double nl_sumsq(const float *x, long n);
+/* Rows idx[0..n) of src (row floats each) into dst, one after another. */
+void nl_gather_rows(const float *src, const unsigned int *idx, long n, long row, float *dst);
 /* Index of the first NaN or ±Inf in x, or -1. */
 long nl_first_nonfinite(const float *x, long n);
 /* The same steps, also writing ss[0] = sum of g^2 and ss[1] = sum of the updated p^2 (float64). */

@@ -63,6 +63,8 @@ export interface NativeKernels {
   sumSquares(x: Float32Array): number;
   /** Index of the first NaN or ±Inf, or -1. */
   firstNonFinite(x: Float32Array): number;
+  /** dst row i = src row idx[i] (rows of `row` floats; indices checked). */
+  gatherRows(src: Float32Array, idx: Uint32Array, row: number, dst: Float32Array): void;
   /** Runs a register-only FMA loop; returns the FLOPs it did (0 without AVX2/AVX-512). Time it for the core's peak. */
   fmaPeak(iterations: number): number;
   /** Forces a kernel ISA; false when this CPU lacks it. 'auto' restores detection. */
@@ -128,7 +130,7 @@ function tryLoad(): NativeLoad {
       const mod = { exports: {} as Record<string, unknown> };
       process.dlopen(mod, file);
       const k = mod.exports as unknown as NativeKernels;
-      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'firstNonFinite', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'convDirectInput', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
+      for (const fn of ['sgemm', 'im2col', 'col2im', 'sgdStep', 'adamStep', 'sumSquares', 'firstNonFinite', 'gatherRows', 'biasAct', 'reluGrad', 'colSums', 'swapAxes01', 'maxPool2d', 'scatterAdd', 'channelSums', 'convDirect', 'convDirectFilter', 'convDirectInput', 'softmaxXent', 'scatterAddPlanes', 'setThreads', 'setIsa', 'fmaPeak', 'info'] as const) {
         if (typeof k[fn] !== 'function') throw new Error(`export ${fn} is missing`);
       }
       const abi = k.info().abiVersion;

@@ -12,7 +12,9 @@ import { loadDataset } from '../../../extension/datasets';
 import { readCsv } from '../../../extension/datasets/csv';
 import { readIdx } from '../../../extension/datasets/idx';
 import { loadMnistSample } from '../../../extension/datasets/mnistSample';
-import { splitDataset } from '../../../extension/datasets/dataset';
+import { batchOf, makeDataset, splitDataset } from '../../../extension/datasets/dataset';
+import { Rng } from '../../../extension/engine/rng';
+import { Tensor } from '../../../extension/engine/tensor';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nl-ds-'));
 
@@ -98,4 +100,20 @@ test('split is seeded and keeps file order', () => {
   assert.deepEqual(a.val.y.data, b.val.y.data);
   // labels are stored digit-major, so an order-preserving subset stays sorted by label
   for (let i = 1; i < a.train.size; i++) assert.ok(a.train.y.data[i] >= a.train.y.data[i - 1]);
+});
+
+test('shuffled batches gather the right rows: native gather for float32 and a Uint32Array order, JS otherwise', () => {
+  const n = 300, row = 7;
+  const x = new Tensor('float32', [n, row], Float32Array.from({ length: n * row }, (_, i) => i + 0.5));
+  const y = new Tensor('int64', [n], Float64Array.from({ length: n }, (_, i) => i % 10));
+  const ds = makeDataset(x, y, 'rows', 10);
+  const order = new Rng(9).permutation(n);
+  for (const idx of [order.subarray(0, 64), Array.from(order.subarray(64, 128)), order.subarray(299, 300)]) {
+    const b = batchOf(ds, idx);
+    assert.deepEqual(b.x.shape, [idx.length, row]);
+    for (let i = 0; i < idx.length; i++) {
+      assert.deepEqual(Array.from(b.x.data.subarray(i * row, i * row + row)), Array.from({ length: row }, (_, k) => idx[i] * row + k + 0.5), `row ${i}`);
+      assert.equal(b.y.data[i], idx[i] % 10);
+    }
+  }
 });
