@@ -173,7 +173,13 @@ NL_T static void pack_b_avx512(const nl_gemm_args *g, long p0, long kc, long j0,
     const int c16 = nr & ~15;
     const long p16 = kc & ~15L;
     for (int c = 0; c < c16; c += 16)
-      for (long p = 0; p < p16; p += 16) transpose16(s + c * ldb + p, ldb, d + p * NR + c, NR);
+      for (long p = 0; p < p16; p += 16) {
+        /* 128 columns ahead along the 16 rows, into L2: a weight the optimizer wrote back a step
+         * ago comes from L3 (MLP forward, 784x256 weight: 958 -> 947 us for the GEMM) */
+#pragma GCC unroll 16
+        for (int r = 0; r < 16; r++) __builtin_prefetch(s + (c + r) * ldb + p + 128, 0, 1);
+        transpose16(s + c * ldb + p, ldb, d + p * NR + c, NR);
+      }
     for (int c = 0; c < nr; c++)
       for (long q = c < c16 ? p16 : 0; q < kc; q++) d[q * NR + c] = s[c * ldb + q];
     for (int c = nr; c < NR; c++)
