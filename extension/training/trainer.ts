@@ -11,7 +11,7 @@ import { Tensor } from '../engine/tensor';
 import { sumSquares } from '../engine/cpu/gemm';
 import { K } from '../engine/kernelNames';
 import { deviceSumSquares } from '../engine/cuda/checks';
-import { upload } from '../engine/cuda/deviceTensor';
+import { DeviceTensor, hostCopyF32, upload } from '../engine/cuda/deviceTensor';
 import { DeviceOptimizer } from '../engine/cuda/optim';
 import { getRuntime } from '../engine/cuda/runtime';
 import { batchOf, type Dataset } from '../datasets/dataset';
@@ -129,6 +129,7 @@ export class Trainer {
     this.buffers = graph.nodes.filter((n) => n.opType === 'BatchNormalization').flatMap((n) => [n.inputs[3], n.inputs[4]]);
     this.optimizer = makeOptimizer(cfg.optimizer);
     if (backend.name === 'cuda') this.deviceOpt = new DeviceOptimizer(cfg.optimizer);
+    this.initializersToDevice();
     this.inputName = graph.inputs[0].name;
     this.outputName = lossOutput(graph, cfg.loss);
     const seed = cfg.seed ?? 0;
@@ -185,6 +186,17 @@ export class Trainer {
     this.onEvent?.({ kind: 'step', metrics });
     if (this.pos >= this.train.size) await this.endEpoch();
     return metrics;
+  }
+
+  /**
+   * On the GPU every float32 initializer is uploaded once: frozen weights and BatchNorm statistics
+   * too, which the optimizer never hands back as device tensors (a host tensor is uploaded again
+   * at each use).
+   */
+  private initializersToDevice(): void {
+    if (!this.deviceOpt) return;
+    const r = getRuntime(), values = this.executor.values;
+    for (const [n, t] of values) if (t.dtype === 'float32' && !(t instanceof DeviceTensor)) values.set(n, upload(r, t));
   }
 
   /** The update on host arrays (CPU backend): clipping, the fused optimizer pass, norms, recycling. */
@@ -309,7 +321,7 @@ export class Trainer {
 
   getState(): TrainerState {
     const values = new Map<string, Float32Array>();
-    for (const [n, t] of this.trainedValues()) values.set(n, Float32Array.from(t.data as Float32Array));
+    for (const [n, t] of this.trainedValues()) values.set(n, hostCopyF32(t));
     const opt: OptimizerState = {};
     for (const [k, s] of Object.entries(this.deviceOpt ? this.deviceOpt.getState() : this.optimizer.getState())) {
       opt[k] = Object.fromEntries(Object.entries(s).map(([sk, sv]) => [sk, typeof sv === 'number' ? sv : Float32Array.from(sv)]));
@@ -330,5 +342,6 @@ export class Trainer {
     }
     if (this.deviceOpt) this.deviceOpt.setState(s.optimizer);
     else this.optimizer.setState(s.optimizer);
+    this.initializersToDevice();
   }
 }

@@ -54,6 +54,18 @@ export class DeviceTensor extends Tensor {
   }
 }
 
+/**
+ * A float32 copy of t's values. A device tensor's are downloaded without keeping a host copy on
+ * it: one kept would be uploaded again before each later use on the device (checkpoints read
+ * every weight, and frozen weights are never replaced by the optimizer).
+ */
+export function hostCopyF32(t: Tensor): Float32Array {
+  if (!(t instanceof DeviceTensor) || t.buf.host || t.storage !== 'f32') return Float32Array.from(t.data as Float32Array);
+  const a = new Float32Array(t.size);
+  t.buf.rt.addon.download(a, t.buf.ptr);
+  return a;
+}
+
 export function onDevice(t: Tensor): boolean {
   return storageOf(t.dtype) !== undefined;
 }

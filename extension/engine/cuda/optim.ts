@@ -4,7 +4,7 @@
 
 import type { OptimizerConfig, OptimizerState } from '../../training/optimizers';
 import { Tensor } from '../tensor';
-import { DeviceTensor, ptrOf, upload, zerosOn } from './deviceTensor';
+import { DeviceTensor, hostCopyF32, ptrOf, upload, zerosOn } from './deviceTensor';
 import { getRuntime } from './runtime';
 
 interface State { buf?: DeviceTensor; m?: DeviceTensor; v?: DeviceTensor; step: number }
@@ -50,12 +50,10 @@ export class DeviceOptimizer {
 
   /** The state in the CPU optimizers' form (torch's names), so checkpoints move between backends. */
   getState(): OptimizerState {
-    const out: OptimizerState = {}, r = getRuntime();
-    // read without caching a host copy (t.data would keep one that the next step makes stale)
-    const host = (t: DeviceTensor) => { const a = new Float32Array(t.size); r.addon.download(a, t.buf.ptr); return a; };
+    const out: OptimizerState = {};
     for (const [name, s] of this.state) {
-      if (s.m && s.v) out[name] = { exp_avg: host(s.m), exp_avg_sq: host(s.v), step: s.step };
-      else if (s.buf) out[name] = { momentum_buffer: host(s.buf) };
+      if (s.m && s.v) out[name] = { exp_avg: hostCopyF32(s.m), exp_avg_sq: hostCopyF32(s.v), step: s.step };
+      else if (s.buf) out[name] = { momentum_buffer: hostCopyF32(s.buf) };
     }
     return out;
   }

@@ -120,8 +120,9 @@ test('the Trainer on CUDA keeps parameters, gradients and optimizer state on the
   const graph = buildModel('mlp');
   let paramBytes = 0;
   for (const p of graph.params) paramBytes += graph.initializers.get(p)!.size * 4;
-  for (const optimizer of [{ name: 'sgd', lr: 0.1, momentum: 0.9 }, { name: 'adam', lr: 1e-3 }] as const) {
-    const cfg = { loss: 'cross-entropy' as const, optimizer, batchSize: 4, steps: 10, clipNorm: 1 };
+  for (const [optimizer, frozen] of [[{ name: 'sgd', lr: 0.1, momentum: 0.9 }, []], [{ name: 'adam', lr: 1e-3 }, [[...graph.params][0]]]] as const) {
+    // the Adam run freezes the first weight: frozen weights stay on the device too
+    const cfg = { loss: 'cross-entropy' as const, optimizer, batchSize: 4, steps: 10, clipNorm: 1, frozen: [...frozen] };
     const tr = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
     await tr.trainStep(); // uploads the parameters once
     const before = { ...s.traffic };
@@ -138,6 +139,10 @@ test('the Trainer on CUDA keeps parameters, gradients and optimizer state on the
     assert.deepEqual(names, tr.params);
     const key = optimizer.name === 'sgd' ? 'momentum_buffer' : 'exp_avg';
     assert.ok(st.optimizer[names[0]][key] instanceof Float32Array);
+    // reading the checkpoint left no host copies behind to be uploaded again
+    const upBefore = s.traffic.up;
+    await tr.trainStep();
+    assert.ok(s.traffic.up - upBefore < 4 * 784 * 4 + 4096, `uploaded ${s.traffic.up - upBefore} bytes in the step after a checkpoint`);
     const tr2 = new Trainer(buildModel('mlp'), cudaBackend(), data, cfg);
     tr2.setState(st);
     await tr2.trainStep();
