@@ -519,6 +519,20 @@ static napi_value js_channel_sums(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* The direct convolution's geometry (stride 1, no padding): the kernel fits the H x W image and
+ * each array holds its part, named as the binding names it: the image side (N*C*H*W), the
+ * weights (M*C*kh*kw) and the output side (N*M*OH*OW). Throws a RangeError and returns 0 otherwise. */
+static int check_direct_conv(napi_env env, const char *fn, long N, long C, long H, long W, long M, long kh, long kw,
+                             const char *img, size_t imgLen, const char *wts, size_t wLen, const char *out, size_t outLen) {
+  char msg[96];
+  if (kh < 1 || kw < 1 || kh > H || kw > W) { range_error(env, fn, "the kernel must fit in the image"); return 0; }
+  const double OH = (double)(H - kh + 1), OW = (double)(W - kw + 1);
+  if ((double)N * C * H * W > (double)imgLen) { snprintf(msg, sizeof msg, "%s is shorter than N*C*H*W", img); range_error(env, fn, msg); return 0; }
+  if ((double)M * C * kh * kw > (double)wLen) { snprintf(msg, sizeof msg, "%s is shorter than M*C*kh*kw", wts); range_error(env, fn, msg); return 0; }
+  if ((double)N * M * OH * OW > (double)outLen) { snprintf(msg, sizeof msg, "%s is shorter than N*M*OH*OW", out); range_error(env, fn, msg); return 0; }
+  return 1;
+}
+
 /* convDirect(x, N, C, H, W, w, M, kh, kw, bias | null, relu, y) -> whether it ran (stride 1, no
  * padding; false when the CPU lacks AVX-512: the caller then takes the im2col path). */
 static napi_value js_conv_direct(napi_env env, napi_callback_info cbinfo) {
@@ -538,11 +552,7 @@ static napi_value js_conv_direct(napi_env env, napi_callback_info cbinfo) {
       (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[9], &bias, fn, "bias")) ||
       !get_bool(env, argv[10], &relu, fn, "relu") || !get_f32(env, argv[11], &y, fn, "y"))
     return NULL;
-  if (kh < 1 || kw < 1 || kh > H || kw > W) return range_error(env, fn, "the kernel must fit in the image");
-  const double OH = (double)(H - kh + 1), OW = (double)(W - kw + 1);
-  if ((double)N * C * H * W > (double)x.length) return range_error(env, fn, "x is shorter than N*C*H*W");
-  if ((double)M * C * kh * kw > (double)w.length) return range_error(env, fn, "w is shorter than M*C*kh*kw");
-  if ((double)N * M * OH * OW > (double)y.length) return range_error(env, fn, "y is shorter than N*M*OH*OW");
+  if (!check_direct_conv(env, fn, N, C, H, W, M, kh, kw, "x", x.length, "w", w.length, "y", y.length)) return NULL;
   if (bias.data && (long)bias.length < M) return range_error(env, fn, "bias is shorter than M");
   napi_value out;
   CHECK(napi_get_boolean(env, nl_conv2d_direct(x.data, N, C, H, W, w.data, M, kh, kw, bias.data, relu, y.data) != 0, &out));
@@ -563,11 +573,7 @@ static napi_value js_conv_direct_filter(napi_env env, napi_callback_info cbinfo)
       !get_index(env, argv[6], &M, fn, "M") || !get_index(env, argv[7], &kh, fn, "kh") || !get_index(env, argv[8], &kw, fn, "kw") ||
       !get_f32(env, argv[9], &dw, fn, "dw"))
     return NULL;
-  if (kh < 1 || kw < 1 || kh > H || kw > W) return range_error(env, fn, "the kernel must fit in the image");
-  const double OH = (double)(H - kh + 1), OW = (double)(W - kw + 1);
-  if ((double)N * C * H * W > (double)x.length) return range_error(env, fn, "x is shorter than N*C*H*W");
-  if ((double)N * M * OH * OW > (double)dy.length) return range_error(env, fn, "dy is shorter than N*M*OH*OW");
-  if ((double)M * C * kh * kw > (double)dw.length) return range_error(env, fn, "dw is shorter than M*C*kh*kw");
+  if (!check_direct_conv(env, fn, N, C, H, W, M, kh, kw, "x", x.length, "dw", dw.length, "dy", dy.length)) return NULL;
   napi_value out;
   CHECK(napi_get_boolean(env, nl_conv2d_direct_filter(x.data, N, C, H, W, dy.data, M, kh, kw, dw.data) != 0, &out));
   return out;
@@ -606,9 +612,7 @@ static napi_value js_conv_direct_input(napi_env env, napi_callback_info cbinfo) 
       !get_index(env, argv[6], &C, fn, "C") || !get_index(env, argv[7], &kh, fn, "kh") || !get_index(env, argv[8], &kw, fn, "kw") ||
       !get_f32(env, argv[9], &dx, fn, "dx"))
     return NULL;
-  if ((double)N * M * OH * OW > (double)dy.length) return range_error(env, fn, "dy is shorter than N*M*OH*OW");
-  if ((double)M * C * kh * kw > (double)w.length) return range_error(env, fn, "w is shorter than M*C*kh*kw");
-  if ((double)N * C * (OH + kh - 1) * (OW + kw - 1) > (double)dx.length) return range_error(env, fn, "dx is shorter than N*C*H*W");
+  if (!check_direct_conv(env, fn, N, C, OH + kh - 1, OW + kw - 1, M, kh, kw, "dx", dx.length, "w", w.length, "dy", dy.length)) return NULL;
   napi_value out;
   CHECK(napi_get_boolean(env, nl_conv2d_direct_input(dy.data, N, M, OH, OW, w.data, C, kh, kw, dx.data) != 0, &out));
   return out;
