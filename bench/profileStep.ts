@@ -1,7 +1,8 @@
 // Where a training step's time goes: trains an ONNX model on random data with the real
 // Trainer and prints samples/s plus the time per kernel (wrapping the backend) and the
 // time outside kernels (executor, loss, optimizer, norms).
-//   node --import tsx bench/profileStep.ts MODEL.onnx [--batch 64] [--threads 1] [--seconds 2] [--no-kernels]
+//   node --import tsx bench/profileStep.ts MODEL.onnx [--batch 64] [--threads 1] [--seconds 2] [--no-kernels] [--by-shape]
+// --by-shape splits GEMM time by call (transposes and M x N x K), to compare each with its speed alone.
 import type { Backend } from '../extension/engine/backend';
 import { cpuBackend } from '../extension/engine/cpu/backend';
 import { setGemmThreads } from '../extension/engine/cpu/gemm';
@@ -16,7 +17,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
 const file = args[0];
 const batch = opt('--batch', 64), threads = opt('--threads', 1), seconds = opt('--seconds', 2);
-const perKernel = !args.includes('--no-kernels');
+const perKernel = !args.includes('--no-kernels'), byShape = args.includes('--by-shape');
 
 setGemmThreads(threads);
 const graph = graphFromModel(readModelFileSync(file));
@@ -29,9 +30,17 @@ for (let i = 0; i < n; i++) y[i] = i % 10;
 
 const inner = cpuBackend(threads);
 const times = new Map<string, number>();
+/** the key a kernel call's time is summed under: its name, or with --by-shape a GEMM's transposes and M x N x K */
+function key(k: KernelName, i: Tensor[], a?: object): string {
+  if (!byShape || (k !== 'Gemm' && k !== 'MatMul') || i[0].rank !== 2 || i[1].rank !== 2) return k;
+  const { transA = false, transB = false } = (a ?? {}) as { transA?: boolean; transB?: boolean };
+  const [a0, a1] = i[0].shape, [b0, b1] = i[1].shape;
+  const M = transA ? a1 : a0, K = transA ? a0 : a1, N = transB ? b0 : b1;
+  return `${k} ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${M}x${N}x${K}${i[2] ? ' +bias' : ''}`;
+}
 const backend: Backend = perKernel ? {
   name: inner.name, threads,
-  run(k: KernelName, i: Tensor[], a?: object) { const t = performance.now(); const r = inner.run(k, i, a); times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; },
+  run(k: KernelName, i: Tensor[], a?: object) { const t = performance.now(); const r = inner.run(k, i, a); const n = key(k, i, a); times.set(n, (times.get(n) ?? 0) + performance.now() - t); return r; },
   runMulti(k: KernelName, i: Tensor[], a?: object) { const t = performance.now(); const r = inner.runMulti(k, i, a); times.set(k, (times.get(k) ?? 0) + performance.now() - t); return r; },
 } : inner;
 
@@ -56,8 +65,12 @@ void (async () => {
     + `${((steps * batch) / (cpuMs / 1000)).toFixed(0)} per CPU-second; ${(ms / steps).toFixed(3)} ms/step wall, ${(cpuMs / steps).toFixed(3)} ms CPU (all threads), ${(mainMs / steps).toFixed(3)} ms main-thread CPU = ${((steps * batch) / (mainMs / 1000)).toFixed(0)} samples per main-thread CPU-second; ${(faults / steps).toFixed(1)} page faults/step`);
   if (!perKernel) return;
   let inKernels = 0;
-  for (const [k, t] of [...times].sort((a, b) => b[1] - a[1])) { inKernels += t; console.log(`  ${k.padEnd(22)} ${(t / steps).toFixed(3)} ms/step`); }
-  console.log(`  ${'(outside kernels)'.padEnd(22)} ${((ms - inKernels) / steps).toFixed(3)} ms/step`);
+  for (const [k, t] of [...times].sort((a, b) => b[1] - a[1])) {
+    inKernels += t;
+    const m = /(\d+)x(\d+)x(\d+)/.exec(k), gflops = m ? (2 * Number(m[1]) * Number(m[2]) * Number(m[3]) * steps) / (t * 1e6) : 0;
+    console.log(`  ${k.padEnd(30)} ${(t / steps).toFixed(3)} ms/step${m ? `  ${gflops.toFixed(1)} GFLOP/s` : ''}`);
+  }
+  console.log(`  ${'(outside kernels)'.padEnd(30)} ${((ms - inKernels) / steps).toFixed(3)} ms/step`);
 })();
 
 /** CPU time of the main thread (Linux /proc, 10 ms ticks): unlike wall time, other processes on the machine do not inflate it. */

@@ -218,14 +218,19 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
       for (long ic = m0; ic < m1; ic += MC) {
         const long mc = m1 - ic < MC ? m1 - ic : MC;
         if (!ua) packA(g, ic, mc, pc, kc, Ap, MR);
-        for (long jr = 0; jr < nc; jr += NR) {
-          const int nr = (int)(nc - jr < NR ? nc - jr : NR);
-          const float *bp = Bp + jr * kc;
-          for (long ir = 0; ir < mc; ir += MR) {
-            const int mr = (int)(mc - ir < MR ? mc - ir : MR);
+        /* One A micro-panel (8 rows x kc) at a time against every B panel: it stays in L1 while
+         * the packed B block streams from L2 in order. The other way round, a B micro-panel
+         * (32 x 256 floats, all of L1) was to stay in L1 while A streamed, and did not fit:
+         * 1024^3 100.8 -> 104.6 GFLOP/s, a conv's 64 x 3136 x 576 86 -> 88-93, MLP and LeNet
+         * training +0-2 % (alternating A/B). */
+        for (long ir = 0; ir < mc; ir += MR) {
+          const int mr = (int)(mc - ir < MR ? mc - ir : MR);
+          const float *a = ua ? g->A + (ic + ir) * ars + pc * acs : Ap + ir * kc;
+          for (long jr = 0; jr < nc; jr += NR) {
+            const int nr = (int)(nc - jr < NR ? nc - jr : NR);
             float *c = g->C + (ic + ir) * g->ldc + jc + jr;
-            if (ua) isa->kernelUA(kc, g->A + (ic + ir) * ars + pc * acs, ars, acs, bp, c, g->ldc, beta, mr, nr);
-            else isa->kernel(kc, Ap + ir * kc, bp, c, g->ldc, beta, mr, nr);
+            if (ua) isa->kernelUA(kc, a, ars, acs, Bp + jr * kc, c, g->ldc, beta, mr, nr);
+            else isa->kernel(kc, a, Bp + jr * kc, c, g->ldc, beta, mr, nr);
           }
         }
       }
@@ -273,13 +278,21 @@ static void dot_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1
   if (m1 > m0 && n1 > n0) nl_gemm_nt_dot_avx512(g, m0, m1, n0, n1);
 }
 
-/* The packed path packs (M + N) x K floats (~1 cycle each) for M x N x K
- * multiply-adds (~1/16 cycle each). When that packing would cost more than
- * half the arithmetic and both operands are contiguous in k (A * B^T), the
- * unpacked dot-product kernel wins (e.g. 6 x 25 x 36864 for a conv filter gradient). */
+/* The dot-product kernel (A * B^T, both contiguous in k, no packing) against the packed path,
+ * in cycles of one core (measured on Zen 4, 1 thread). Packed: whole 8 x 16 or 8 x 32 tiles of
+ * FMAs (a narrow last panel takes the 16-wide kernel) plus ~1/2 cycle per packed element (B;
+ * A too unless the kernel reads it in place). Dot: 4 x 4 blocks of FMAs plus ~100 k-steps'
+ * worth per block to reduce its sums. Dot wins for few rows or a few long rows: 6 x 25 x 4096
+ * (a conv filter gradient) 65 vs 20 GFLOP/s, 64 x 20 x 400 83 vs 57, 32 x 10 x 256 55 vs 35;
+ * packed wins for 256 x 10 x 128 (a classifier layer) 63 vs 47 and 128 x 40 x 128 86 vs 54. */
 static int use_dot(const nl_gemm_args *g, const nl_isa *isa) {
   if (isa != &nl_isa_avx512 || g->transA || !g->transB || g->K < 64 || g->alpha == 0.0f) return 0;
-  return 16.0 * (double)(g->M + g->N) > 0.5 * (double)g->M * (double)g->N;
+  const double M = (double)g->M, N = (double)g->N, K = (double)g->K;
+  const long rem = g->N % isa->NR;
+  const double n_eff = (double)(g->N - rem + (rem == 0 ? 0 : rem <= 16 ? 16 : isa->NR));
+  const double packed = (double)round_up(g->M, isa->MR) * n_eff * K / 16.0 + 0.5 * K * (N + (g->alpha == 1.0f && isa->kernelUA ? 0.0 : M));
+  const double dot = (double)round_up(g->M, 4) * (double)round_up(g->N, 4) * (K + 100.0) / 16.0;
+  return dot < packed;
 }
 
 /* Below this many multiply-adds per thread a second thread costs more than it

@@ -80,6 +80,8 @@ function check(run: Sgemm, c: Case, seed = 1): void {
 const SHAPES: Array<[number, number, number]> = [
   [1, 1, 1], [1, 7, 33], [7, 1, 33], [7, 33, 1], [7, 33, 129], [33, 129, 7], [129, 7, 33],
   [17, 31, 257], [64, 256, 100], [8, 32, 16], [9, 33, 17], [96, 70, 513],
+  // last panel 16 wide (the AVX-512 narrow kernel), 17 wide (the full one), a 10-class layer
+  [20, 48, 40], [20, 49, 40], [256, 10, 128],
 ];
 const TRANS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 
