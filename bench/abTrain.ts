@@ -1,12 +1,13 @@
 // A/B timing of the engine's training step between two checkouts (engine only, no
 // PyTorch), rounds alternating in one process so both see the same machine load:
-//   node --import tsx bench/abTrain.ts <rootA> <rootB> [rounds] [seconds]
+//   node --import tsx bench/abTrain.ts <rootA> <rootB> [rounds] [seconds] [only]
+// `only` keeps the configs whose label contains it (e.g. "mlp b256 1T").
 // Uses each root's bench/train.ts and media/samples models (mnist-mlp, mnist-cnn).
 import os from 'node:os';
 import path from 'node:path';
 
 const [rootA, rootB] = [process.argv[2], process.argv[3]].map((r) => path.resolve(r));
-const rounds = Number(process.argv[4] ?? 8), seconds = Number(process.argv[5] ?? 0.4);
+const rounds = Number(process.argv[4] ?? 8), seconds = Number(process.argv[5] ?? 0.4), only = process.argv[6] ?? '';
 const n = 4096;
 const x = new Float32Array(n * 784), y = new Int32Array(n);
 let s = 12345;
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   console.log(`A = ${rootA}\nB = ${rootB}\nload average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   console.log('config                 A median   B median   B/A    (samples/s, rounds alternate)');
   for (const c of configs) {
+    if (!`${c.model} b${c.batch} ${c.threads}T`.includes(only)) continue;
     const runs = await Promise.all(mods.map((m, k) => m.engineRun(path.join(k ? rootB : rootA, 'media/samples', c.file),
       { model: c.model, batch: c.batch, threads: c.threads }, { x, y, n }, { lr: 0.01, momentum: 0.9 })));
     const got: number[][] = [[], []];

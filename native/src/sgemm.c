@@ -8,6 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if !defined(_WIN32)
+#include <unistd.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #define NL_X86 1
@@ -174,13 +177,57 @@ static void gemm_unpacked(const nl_gemm_args *g, long m0, long m1, long n0, long
     }
 }
 
+/* Half of this core's L2 in bytes (glibc reads it from cpuid; 1 MiB when unknown), within
+ * 256 KiB..4 MiB. Computed once; threads racing here store the same value. */
+static long b_block_bytes(void) {
+  static long bytes;
+  if (!bytes) {
+    long l2 = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    if (l2 <= 0) l2 = 1L << 20;
+    l2 /= 2;
+    bytes = l2 < (256L << 10) ? 256L << 10 : l2 > (4L << 20) ? 4L << 20 : l2;
+  }
+  return bytes;
+}
+
+/* C[ic + ir .. + mr, jc + jr .. + nr] from the packed B panel at jr and A's micro-panel at ir
+ * (packed, or in place when `ua`). */
+static inline void micro_tile(const nl_gemm_args *g, const nl_isa *isa, int ua, const float *Ap, const float *Bp,
+                              long ic, long ir, long mc, long jc, long jr, long nc, long pc, long kc, float beta) {
+  const int mr = (int)(mc - ir < isa->MR ? mc - ir : isa->MR), nr = (int)(nc - jr < isa->NR ? nc - jr : isa->NR);
+  float *c = g->C + (ic + ir) * g->ldc + jc + jr;
+  if (ua) {
+    const long ars = g->transA ? 1 : g->lda, acs = g->transA ? g->lda : 1;
+    isa->kernelUA(kc, g->A + (ic + ir) * ars + pc * acs, ars, acs, Bp + jr * kc, c, g->ldc, beta, mr, nr);
+  } else {
+    isa->kernel(kc, Ap + ir * kc, Bp + jr * kc, c, g->ldc, beta, mr, nr);
+  }
+}
+
 static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m1, long n0, long n1) {
   if (m1 <= m0 || n1 <= n0) return;
   if (g->K == 0 || g->alpha == 0.0f) { scale_c(g, m0, m1, n0, n1); return; }
   const int MR = isa->MR, NR = isa->NR;
-  const long KC = balanced_block(g->K, isa->KC, 8);
+  long KC, ncap = isa->NC;
+  if (isa->aInL1) {
+    /* KC x NC, the packed B block that every A micro-panel streams (see the loop below), is
+     * kept to half of L2: deep blocks where N is narrow (K = 784 whole for N <= 160), else K cut,
+     * to no less than 256, before N is split (N = 256: 2 x 392; a split N re-reads A: MLP b64
+     * training 0.99x) */
+    const long budget = b_block_bytes(), row = (long)sizeof(float) * round_up(n1 - n0, NR);
+    long kcap = isa->KC;
+    if (row * balanced_block(g->K, kcap, 8) > budget) kcap = budget / row < 256 ? 256 : budget / row;
+    KC = balanced_block(g->K, kcap, 8);
+    const long fit = budget / ((long)sizeof(float) * KC) / NR * NR;
+    if (fit < ncap) ncap = fit < NR ? NR : fit;
+  } else {
+    KC = balanced_block(g->K, isa->KC, 8);
+  }
   const long MC = balanced_block(m1 - m0, isa->MC, MR);
-  const long NC = balanced_block(n1 - n0, isa->NC, NR);
+  const long NC = balanced_block(n1 - n0, ncap, NR);
   float *Ap = buf_get(&tl_a, (size_t)(round_up(MC, MR) * KC));
   float *Bp = buf_get(&tl_b, (size_t)(round_up(NC, NR) * KC));
   if (!Ap || !Bp) { gemm_unpacked(g, m0, m1, n0, n1); return; } /* no memory for panels: slow but right */
@@ -208,7 +255,6 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
 
   /* alpha = 1: the kernel reads A where it is (see kernel_avx512_ua) instead of a packed copy */
   const int ua = isa->kernelUA && g->alpha == 1.0f;
-  const long ars = g->transA ? 1 : g->lda, acs = g->transA ? g->lda : 1;
   for (long jc = n0; jc < n1; jc += NC) {
     const long nc = n1 - jc < NC ? n1 - jc : NC;
     for (long pc = 0; pc < g->K; pc += KC) {
@@ -218,20 +264,18 @@ static void gemm_block(const nl_gemm_args *g, const nl_isa *isa, long m0, long m
       for (long ic = m0; ic < m1; ic += MC) {
         const long mc = m1 - ic < MC ? m1 - ic : MC;
         if (!ua) packA(g, ic, mc, pc, kc, Ap, MR);
-        /* One A micro-panel (8 rows x kc) at a time against every B panel: it stays in L1 while
-         * the packed B block streams from L2 in order. The other way round, a B micro-panel
-         * (32 x 256 floats, all of L1) was to stay in L1 while A streamed, and did not fit:
-         * 1024^3 100.8 -> 104.6 GFLOP/s, a conv's 64 x 3136 x 576 86 -> 88-93, MLP and LeNet
-         * training +0-2 % (alternating A/B). */
-        for (long ir = 0; ir < mc; ir += MR) {
-          const int mr = (int)(mc - ir < MR ? mc - ir : MR);
-          const float *a = ua ? g->A + (ic + ir) * ars + pc * acs : Ap + ir * kc;
-          for (long jr = 0; jr < nc; jr += NR) {
-            const int nr = (int)(nc - jr < NR ? nc - jr : NR);
-            float *c = g->C + (ic + ir) * g->ldc + jc + jr;
-            if (ua) isa->kernelUA(kc, a, ars, acs, Bp + jr * kc, c, g->ldc, beta, mr, nr);
-            else isa->kernel(kc, a, Bp + jr * kc, c, g->ldc, beta, mr, nr);
-          }
+        if (isa->aInL1) {
+          /* One A micro-panel (8 rows x kc) at a time against every B panel: it stays in L1
+           * while the packed B block streams from L2 in order. The other way round, a B
+           * micro-panel (32 x 256 floats, all of L1) was to stay in L1 while A streamed, and did
+           * not fit: 1024^3 100.8 -> 104.6 GFLOP/s, a conv's 64 x 3136 x 576 86 -> 88-93, MLP
+           * and LeNet training +0-2 % (alternating A/B). */
+          for (long ir = 0; ir < mc; ir += MR)
+            for (long jr = 0; jr < nc; jr += NR) micro_tile(g, isa, ua, Ap, Bp, ic, ir, mc, jc, jr, nc, pc, kc, beta);
+        } else {
+          /* A 6 x 16 AVX2 tile's B micro-panel (16 x 256 floats) fits L1 beside the streamed A */
+          for (long jr = 0; jr < nc; jr += NR)
+            for (long ir = 0; ir < mc; ir += MR) micro_tile(g, isa, ua, Ap, Bp, ic, ir, mc, jc, jr, nc, pc, kc, beta);
         }
       }
     }

@@ -51,6 +51,7 @@ typedef struct {
   nl_packa_fn packA; /* NULL: use the portable packer */
   nl_ukernel_strided_fn kernelStrided; /* NULL: always pack B */
   nl_ukernel_ua_fn kernelUA;           /* NULL: always pack A */
+  int aInL1;         /* loop over B panels inside A micro-panels, B block sized to half of L2 */
 } nl_isa;
 
 extern const nl_isa nl_isa_avx512;

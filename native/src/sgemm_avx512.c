@@ -242,7 +242,7 @@ NL_T static void pack_a_avx512(const nl_gemm_args *g, long i0, long mc, long p0,
  * nothing in L1 and halves the passes over C: K = 784 in one block instead of 4 x 196 (MLP
  * forward 256 x 256 x 784 110 -> 112 GFLOP/s, 2048^3 104 -> 107; LeNet training +9 %, MLP +1 %
  * in alternating A/B rounds). */
-const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 800, 128, 1024, kernel_avx512, pack_b_avx512, pack_a_avx512, kernel_avx512_strided, kernel_avx512_ua };
+const nl_isa nl_isa_avx512 = { "avx512", MR, NR, 800, 128, 1024, kernel_avx512, pack_b_avx512, pack_a_avx512, kernel_avx512_strided, kernel_avx512_ua, 1 };
 
 /* C = alpha * A * B^T + beta * C with A (M x K) and B (N x K) both contiguous
  * in k, for small M x N and long K (convolution weight gradients, narrow
@@ -333,7 +333,7 @@ NL_T double nl_fma_peak_avx512(long iters) {
 }
 
 #else
-const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 256, 128, 1024, NULL, NULL, NULL, NULL, NULL };
+const nl_isa nl_isa_avx512 = { "avx512", 8, 32, 800, 128, 1024, NULL, NULL, NULL, NULL, NULL, 1 };
 double nl_fma_peak_avx512(long iters) { (void)iters; return 0; }
 void nl_gemm_nt_dot_avx512(const nl_gemm_args *g, long m0, long m1, long n0, long n1) { (void)g; (void)m0; (void)m1; (void)n0; (void)n1; }
 #endif
