@@ -19,6 +19,8 @@ const configs = [
   { file: 'mnist-mlp.onnx', model: 'mlp', batch: 256, threads: 1 },
   { file: 'mnist-cnn.onnx', model: 'lenet', batch: 64, threads: 1 },
   { file: 'mnist-mlp.onnx', model: 'mlp', batch: 64, threads: 2 },
+  { file: 'mnist-mlp.onnx', model: 'mlp', batch: 256, threads: 2 },
+  { file: 'mnist-cnn.onnx', model: 'lenet', batch: 64, threads: 2 },
 ] as const;
 
 async function main(): Promise<void> {
