@@ -196,13 +196,23 @@ export class Executor {
     const grads = new Map<string, Tensor>(seeds);
     const b = this.backend;
     const finite = tape.checkFinite ? new PassCheck('backward', b.finiteChecker?.()) : undefined;
+    // memory no backward may overwrite: every forward value (parameters, feeds, activations) and the caller's seeds
+    const pinned = new Set<object>();
+    for (const t of tape.values.values()) pinned.add(t.storageKey);
+    for (const t of seeds.values()) pinned.add(t.storageKey);
+    const owned = (d: MaybeTensor, o: string): boolean => {
+      if (!d || !o || tape.wrt.has(o) || pinned.has(d.storageKey)) return false;
+      for (const [n, t] of grads) if (n !== o && t.storageKey === d.storageKey) return false;
+      return true;
+    };
     for (let k = tape.records.length - 1; k >= 0; k--) {
       const rec = tape.records[k];
       const dys = rec.node.outputs.map((o) => (o ? grads.get(o) : undefined));
       if (dys.every((d) => d === undefined)) continue;
+      const dyOwned = dys.map((d, j) => owned(d, rec.node.outputs[j]));
       let dxs: MaybeTensor[];
       try {
-        dxs = rec.op.backward!(rec.ctx, { inputs: rec.inputs, outputs: rec.outputs, attrs: rec.node.attrs, saved: rec.saved, dys, needs: rec.needs });
+        dxs = rec.op.backward!(rec.ctx, { inputs: rec.inputs, outputs: rec.outputs, attrs: rec.node.attrs, saved: rec.saved, dys, needs: rec.needs, dyOwned });
       } catch (e) {
         throw new Error(`backward of ${rec.node.opType} node "${rec.node.name}": ${(e as Error).message}`);
       }
@@ -210,7 +220,8 @@ export class Executor {
       for (const o of rec.node.outputs) {
         if (!o || tape.wrt.has(o)) continue;
         const d = grads.get(o);
-        if (d) (tape.spent ??= []).push(d);
+        // an owned gradient the op overwrote and passed on as an input's gradient lives on there
+        if (d && !dxs.some((dx) => dx?.storageKey === d.storageKey)) (tape.spent ??= []).push(d);
         grads.delete(o);
       }
       rec.node.inputs.forEach((name, i) => {

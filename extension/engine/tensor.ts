@@ -120,6 +120,9 @@ export class Tensor {
 
   get rank(): number { return this.shape.length; }
 
+  /** Identifies the memory behind `data`: tensors with the same key share it (views, reshapes). */
+  get storageKey(): object { return this.data.buffer; }
+
   static zeros(dtype: DType, shape: readonly number[]): Tensor {
     return new Tensor(dtype, shape.slice(), allocArray(dtype, sizeOf(shape)));
   }
@@ -134,7 +137,11 @@ export class Tensor {
     return Tensor.from(dtype, [], [value]);
   }
 
-  /** Same data, new shape (no copy): the data is never mutated in place by kernels. */
+  /**
+   * Same data, new shape (no copy). Kernels never change their inputs' data, except a gradient
+   * the executor marks as the backward's own (BackwardArgs.dyOwned) and an op then asks a kernel
+   * to overwrite (UnaryGrad's inPlace).
+   */
   reshape(shape: readonly number[]): Tensor {
     return new Tensor(this.dtype, shape.slice(), this.data);
   }

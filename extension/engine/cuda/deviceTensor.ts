@@ -28,6 +28,9 @@ export class DeviceTensor extends Tensor {
 
   get storage(): Storage { return storageOf(this.dtype)!; }
 
+  /** The device buffer (reading `data` would download it). */
+  override get storageKey(): object { return this.buf; }
+
   private download(): TypedArray {
     const b = this.buf;
     if (!b.host) {

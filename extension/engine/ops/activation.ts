@@ -9,8 +9,8 @@ import { attrFloat, attrInt, attrStr, normAxis } from './util';
 function unary(kernel: keyof typeof K, gradFrom: 'x' | 'y', attrsOf: (a: Record<string, unknown>) => object = () => ({})): OpDef {
   return {
     forward: ({ backend: b }, [x], a) => [b.run(K[kernel], [x!], attrsOf(a))],
-    backward: ({ backend: b }, { inputs: [x], outputs: [y], dys: [g], attrs }) =>
-      [b.run(K.UnaryGrad, [g!, gradFrom === 'x' ? x! : y!], { op: kernel, ...attrsOf(attrs) })],
+    backward: ({ backend: b }, { inputs: [x], outputs: [y], dys: [g], attrs, dyOwned }) =>
+      [b.run(K.UnaryGrad, [g!, gradFrom === 'x' ? x! : y!], { op: kernel, ...attrsOf(attrs), inPlace: dyOwned?.[0] })],
   };
 }
 

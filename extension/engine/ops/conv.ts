@@ -57,11 +57,11 @@ export const convOps: OpTable = {
       const g = convGeometry(x!, w!, a);
       return { outputs: [b.run(K.Conv, bias ? [x!, w!, bias] : [x!, w!], { ...g, activation: fusedActivation(a) })], saved: g };
     },
-    backward: (ctx, { inputs: [x, w, bias], outputs: [y], dys: [dy], attrs, saved, needs }) => {
+    backward: (ctx, { inputs: [x, w, bias], outputs: [y], dys: [dy], attrs, saved, needs, dyOwned }) => {
       const b = ctx.backend;
       const geo = saved as Geo;
       // a fused Conv→Relu: back through the Relu first (y is the Relu's output)
-      const g = fusedActivation(attrs) ? scratch(ctx, b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu' })) : dy;
+      const g = fusedActivation(attrs) ? scratch(ctx, b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu', inPlace: dyOwned?.[0] })) : dy;
       return [
         needs[0] ? b.run(K.ConvBackpropInput, [g!, w!], { ...geo, xShape: x!.shape }) : undefined,
         needs[1] ? b.run(K.ConvBackpropFilter, [x!, g!], { ...geo, wShape: w!.shape }) : undefined,

@@ -12,9 +12,9 @@ export const linearOps: OpTable = {
       transA: attrInt(at, 'transA', 0) === 1, transB: attrInt(at, 'transB', 0) === 1,
       alpha: attrFloat(at, 'alpha', 1), beta: attrFloat(at, 'beta', 1), activation: fusedActivation(at),
     })],
-    backward: (ctx, { inputs: [A, B, C], outputs: [y], dys: [dy], attrs, needs }) => {
+    backward: (ctx, { inputs: [A, B, C], outputs: [y], dys: [dy], attrs, needs, dyOwned }) => {
       const b = ctx.backend;
-      const g = fusedActivation(attrs) ? scratch(ctx, b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu' })) : dy;
+      const g = fusedActivation(attrs) ? scratch(ctx, b.run(K.UnaryGrad, [dy!, y!], { op: 'Relu', inPlace: dyOwned?.[0] })) : dy;
       const tA = attrInt(attrs, 'transA', 0) === 1, tB = attrInt(attrs, 'transB', 0) === 1;
       const alpha = attrFloat(attrs, 'alpha', 1), beta = attrFloat(attrs, 'beta', 1);
       const gm = (x: Tensor, y: Tensor, transA: boolean, transB: boolean) => b.run(K.Gemm, [x, y], { transA, transB, alpha });

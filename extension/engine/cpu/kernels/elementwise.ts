@@ -162,7 +162,11 @@ export function unaryKernel(name: string) {
   };
 }
 
-export interface UnaryGradAttrs extends UnaryAttrs { op: string }
+export interface UnaryGradAttrs extends UnaryAttrs {
+  op: string;
+  /** the result may go into dy's storage (the caller owns dy and drops it); a hint, taken by the ReLU path */
+  inPlace?: boolean;
+}
 
 /**
  * Fused derivative: inputs [dy, t] where t is the forward input x (Relu, LeakyRelu, Gelu,
@@ -170,7 +174,9 @@ export interface UnaryGradAttrs extends UnaryAttrs { op: string }
  */
 export function unaryGradKernel([dy, t]: Tensor[], at: UnaryGradAttrs): Tensor {
   if (at.op === 'Relu' && dy.data instanceof Float32Array && t.data instanceof Float32Array && t.size === dy.size) {
-    const dx = allocFloat32Uninit(dy.size); // reluGrad writes every element
+    // in place: dy was just written by the next layer's backward and sits in cache, where a
+    // recycled buffer for dx comes from memory
+    const dx = at.inPlace ? dy.data : allocFloat32Uninit(dy.size); // reluGrad writes every element
     reluGrad(dy.data, t.data, dx);
     return new Tensor(dy.dtype, dy.shape, dx);
   }

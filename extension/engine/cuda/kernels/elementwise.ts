@@ -70,7 +70,8 @@ const GRAD_OPS = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Sqrt', 'Exp',
 
 export function unaryGradKernel(inputs: Tensor[], attrs: UnaryGradAttrs): Tensor {
   const [dy, t] = inputs;
-  if (!allF32([dy, t]) || !GRAD_OPS.has(attrs.op) || dy.size !== t.size || dy.size === 0) return cpuKernel(K.UnaryGrad)(inputs, attrs) as Tensor;
+  // the host fallback must not write into dy's downloaded copy (inPlace is only a hint)
+  if (!allF32([dy, t]) || !GRAD_OPS.has(attrs.op) || dy.size !== t.size || dy.size === 0) return cpuKernel(K.UnaryGrad)(inputs, { ...attrs, inPlace: false }) as Tensor;
   const r = rt(), out = empty(r, 'float32', dy.shape);
   r.launch1d('unary_grad', dy.size, 'ipppl' + 'fff', [unaryCode(attrs.op, attrs), ptrOf(r, dy), ptrOf(r, t), out.buf.ptr, dy.size, ...params(attrs.op, attrs)]);
   return out;
