@@ -7,23 +7,9 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../../extension/engine/backend';
 import { cpuBackend } from '../../../extension/engine/cpu/backend';
 import { Executor } from '../../../extension/engine/executor';
-import type { EngineGraph, EngineNode } from '../../../extension/engine/graph';
 import type { KernelName } from '../../../extension/engine/kernelNames';
-import { Tensor } from '../../../extension/engine/tensor';
-
-function values(shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1), a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = Math.sin(seed * 12.9898 + i * 78.233) * 0.5;
-  return new Tensor('float32', shape, a);
-}
-
-const node = (name: string, opType: string, inputs: string[], outputs: string[], attrs: EngineNode['attrs'] = {}): EngineNode =>
-  ({ name, opType, domain: '', inputs, outputs, attrs });
-
-function graph(nodes: EngineNode[], inits: Record<string, Tensor>, outputs: string[]): EngineGraph {
-  const initializers = new Map(Object.entries(inits));
-  return { nodes, inputs: [{ name: 'x' }], outputs, initializers, params: new Set(initializers.keys()), opset: 17 };
-}
+import type { Tensor } from '../../../extension/engine/tensor';
+import { graph, node, values } from './handGraph';
 
 /** The CPU backend, recording the inPlace hint of every UnaryGrad call (or turning it off). */
 function recording(never = false): { backend: Backend; inPlace: boolean[] } {
